@@ -1,0 +1,69 @@
+//! Validation errors that name the field and the problem.
+
+use std::fmt;
+
+/// One problem with one field of a record, e.g. `country: "XX" is not an ISO 3166-1 alpha-2 code`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field's name as it appears in the exchange format (`target_countries[2]`, `contact.email`).
+    pub field: String,
+    /// What is wrong with it, as a sentence fragment without a final period.
+    pub problem: String,
+}
+
+impl FieldError {
+    /// Creates a field error.
+    pub fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self { field: field.into(), problem: problem.into() }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.problem)
+    }
+}
+
+/// Every problem found in one record; validation reports all of them, not just the first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, thiserror::Error)]
+pub struct Problems(pub Vec<FieldError>);
+
+impl Problems {
+    /// Adds a problem.
+    pub fn push(&mut self, field: impl Into<String>, problem: impl Into<String>) {
+        self.0.push(FieldError::new(field, problem));
+    }
+
+    /// True when no problem was found.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(value)` when no problem was found, otherwise the problems.
+    pub fn into_result<T>(self, value: impl FnOnce() -> T) -> Result<T, Problems> {
+        if self.0.is_empty() { Ok(value()) } else { Err(self) }
+    }
+
+    /// Records the error of a parse under `field` and returns the parsed value if any.
+    pub fn take<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(problem) => {
+                self.push(field, problem);
+                None
+            }
+        }
+    }
+}
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (idx, err) in self.0.iter().enumerate() {
+            if idx > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{err}")?;
+        }
+        Ok(())
+    }
+}

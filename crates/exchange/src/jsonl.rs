@@ -1,0 +1,131 @@
+//! JSON Lines: one record per line, read with the file and line of every problem.
+
+use std::fmt;
+use std::io::{BufRead, Write};
+
+use serde_json::Value;
+
+use crate::parse::{parse_record, ParseOutcome};
+use crate::records::Record;
+
+/// One problem on one line of an input file: `file:line: field: problem`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    /// The file as the user named it.
+    pub file: String,
+    /// 1-based line number (for CSV: the line of the row, header is line 1).
+    pub line: u64,
+    /// The field, as named in the exchange format.
+    pub field: String,
+    /// What is wrong.
+    pub problem: String,
+}
+
+impl fmt::Display for LineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}: {}", self.file, self.line, self.field, self.problem)
+    }
+}
+
+/// A record read from a file with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourcedRecord {
+    /// The file as the user named it.
+    pub file: String,
+    /// 1-based line number.
+    pub line: u64,
+    /// The record and its warnings.
+    pub outcome: ParseOutcome,
+}
+
+/// Everything read from a set of inputs: good records, bad lines, and warnings.
+#[derive(Debug, Default)]
+pub struct ReadReport {
+    /// Records that passed every check, in input order.
+    pub records: Vec<SourcedRecord>,
+    /// One entry per problem; a bad line may have several.
+    pub errors: Vec<LineError>,
+    /// Lines with at least one problem.
+    pub bad_lines: u64,
+}
+
+/// Reads JSON Lines from `reader`. Blank lines are skipped. `progress` is called with the
+/// number of bytes consumed so far, every few thousand lines.
+pub fn read_jsonl(
+    file: &str,
+    reader: impl BufRead,
+    report: &mut ReadReport,
+    progress: &mut dyn FnMut(u64),
+) -> std::io::Result<()> {
+    let mut bytes_read: u64 = 0;
+    for (idx, line) in reader.lines().enumerate() {
+        let line = line.map_err(|err| std::io::Error::new(err.kind(), format!("{file}:{}: {err}", idx + 1)))?;
+        bytes_read += line.len() as u64 + 1;
+        let line_no = idx as u64 + 1;
+        if line_no % 4096 == 0 {
+            progress(bytes_read);
+        }
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: Value = match serde_json::from_str(&line) {
+            Ok(value) => value,
+            Err(err) => {
+                report.bad_lines += 1;
+                report.errors.push(LineError {
+                    file: file.into(),
+                    line: line_no,
+                    field: "(json)".into(),
+                    problem: format!("not valid JSON: {err}"),
+                });
+                continue;
+            }
+        };
+        push_outcome(report, file, line_no, parse_record(&value));
+    }
+    progress(bytes_read);
+    Ok(())
+}
+
+pub(crate) fn push_outcome(
+    report: &mut ReadReport,
+    file: &str,
+    line: u64,
+    outcome: Result<ParseOutcome, bridgehub_domain::Problems>,
+) {
+    match outcome {
+        Ok(outcome) => report.records.push(SourcedRecord { file: file.into(), line, outcome }),
+        Err(problems) => {
+            report.bad_lines += 1;
+            for problem in problems.0 {
+                report.errors.push(LineError { file: file.into(), line, field: problem.field, problem: problem.problem });
+            }
+        }
+    }
+}
+
+/// Writes one record as one line.
+pub fn write_jsonl(out: &mut impl Write, record: &Record) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, record)?;
+    out.write_all(b"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_lines_are_reported_with_file_line_and_field() {
+        let input = "{\"type\":\"organization\",\"id\":\"o1\",\"name\":\"A\",\"kind\":\"ngo\",\"country\":\"KE\"}\n\
+                     \n\
+                     {not json\n\
+                     {\"type\":\"organization\",\"id\":\"o2\",\"name\":\"B\",\"kind\":\"ngo\",\"country\":\"ZZ\"}\n";
+        let mut report = ReadReport::default();
+        read_jsonl("orgs.jsonl", input.as_bytes(), &mut report, &mut |_| {}).unwrap();
+        assert_eq!(report.records.len(), 1);
+        assert_eq!(report.bad_lines, 2);
+        let messages: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
+        assert!(messages[0].starts_with("orgs.jsonl:3: (json): not valid JSON"), "{messages:?}");
+        assert_eq!(messages[1], "orgs.jsonl:4: country: \"ZZ\" is not an ISO 3166-1 alpha-2 country code");
+    }
+}

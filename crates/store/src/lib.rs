@@ -1,0 +1,97 @@
+//! Bridgehub's store: the [`Store`] trait every backend implements, and the SQLite
+//! backend ([`SqliteStore`]), the embedded default.
+//!
+//! Invariants:
+//! - Only this crate knows SQL. Callers speak in domain records and query structs.
+//! - Every method that writes runs in one transaction and returns only after COMMIT.
+//! - Backends differ only inside their module (`sqlite`; PostgreSQL comes next to it).
+
+#![warn(missing_docs)]
+
+mod error;
+mod sqlite;
+mod types;
+
+pub use error::StoreError;
+pub use sqlite::SqliteStore;
+pub use types::{
+    Counts, ImportBatch, ImportCounts, KindCounts, ListingQuery, OrgQuery, Page, PartyKind,
+    PersonQuery, TieQuery, TypedTie, Versioned,
+};
+
+use bridgehub_domain::{Listing, Organization, Person, Tie};
+
+/// Shorthand for store results.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What the hub keeps, behind one interface for every backend.
+///
+/// Methods are blocking; async callers run them on a blocking thread.
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    /// Writes a whole import in one transaction: upserts by id, all or nothing.
+    /// `progress` is called with the number of records written so far.
+    fn import(&self, batch: &ImportBatch, progress: &mut dyn FnMut(u64)) -> Result<ImportCounts>;
+
+    /// Which of these ids exist, and as what (organization or person).
+    fn party_kinds(&self, ids: &[&str]) -> Result<Vec<(String, PartyKind)>>;
+
+    /// Which of these ids are stored listings.
+    fn existing_listing_ids(&self, ids: &[&str]) -> Result<Vec<String>>;
+
+    /// One organization.
+    fn organization(&self, id: &str) -> Result<Option<Versioned<Organization>>>;
+    /// Adds an organization; fails with [`StoreError::IdTaken`] if the id exists.
+    fn insert_organization(&self, org: &Organization) -> Result<Versioned<Organization>>;
+    /// Replaces an organization; with `expected_version`, fails with
+    /// [`StoreError::VersionConflict`] when someone else changed it first.
+    fn update_organization(&self, org: &Organization, expected_version: Option<i64>) -> Result<Versioned<Organization>>;
+    /// Deletes an organization with its listings and ties; false when there was none.
+    fn delete_organization(&self, id: &str) -> Result<bool>;
+    /// A page of organizations.
+    fn list_organizations(&self, query: &OrgQuery) -> Result<Page<Versioned<Organization>>>;
+
+    /// One person.
+    fn person(&self, id: &str) -> Result<Option<Versioned<Person>>>;
+    /// A page of people.
+    fn list_people(&self, query: &PersonQuery) -> Result<Page<Versioned<Person>>>;
+
+    /// One listing.
+    fn listing(&self, id: &str) -> Result<Option<Versioned<Listing>>>;
+    /// Adds a listing; its owner must exist.
+    fn insert_listing(&self, listing: &Listing) -> Result<Versioned<Listing>>;
+    /// Replaces a listing (see `update_organization` for `expected_version`).
+    fn update_listing(&self, listing: &Listing, expected_version: Option<i64>) -> Result<Versioned<Listing>>;
+    /// Deletes a listing; false when there was none.
+    fn delete_listing(&self, id: &str) -> Result<bool>;
+    /// A page of listings.
+    fn list_listings(&self, query: &ListingQuery) -> Result<Page<Versioned<Listing>>>;
+
+    /// A page of ties.
+    fn list_ties(&self, query: &TieQuery) -> Result<Page<Versioned<Tie>>>;
+
+    /// How many records of each type are stored.
+    fn counts(&self) -> Result<Counts>;
+
+    /// Visits every stored record in export order (organizations, people, listings,
+    /// ties; each by id) from one consistent snapshot.
+    fn for_each_record(&self, visit: &mut dyn FnMut(ExportItem) -> Result<()>) -> Result<()>;
+
+    /// The backend's consistency check; `Ok` carries its report (`ok` when healthy).
+    fn integrity_check(&self) -> Result<String>;
+}
+
+/// One record handed out by [`Store::for_each_record`].
+#[derive(Debug, Clone)]
+pub enum ExportItem {
+    /// An organization.
+    Organization(Organization),
+    /// A person.
+    Person(Person),
+    /// A listing.
+    Listing(Listing),
+    /// A tie.
+    Tie(Tie),
+}

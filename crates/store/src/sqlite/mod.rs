@@ -1,0 +1,275 @@
+//! The SQLite backend: WAL journal, `synchronous=FULL`, foreign keys on, one writer
+//! connection behind a mutex, a small pool of read connections, versioned migrations.
+
+mod codec;
+mod query;
+mod write;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use bridgehub_domain::{Listing, Organization, Person, Tie};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use rusqlite_migration::{Migrations, M};
+
+use crate::{
+    Counts, ExportItem, ImportBatch, ImportCounts, ListingQuery, OrgQuery, Page, PartyKind, PersonQuery,
+    Result, Store, StoreError, TieQuery, Versioned,
+};
+
+const MAX_IDLE_READERS: usize = 8;
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!("../../migrations/sqlite/0001_init.sql"))])
+}
+
+/// The embedded store: one SQLite file.
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.path).finish()
+    }
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "cache_size", -65_536)?; // 64 MiB
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let mut writer = Connection::open(&path)?;
+        let mode: String = writer.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Corrupt(format!("could not switch {} to WAL mode (got {mode})", path.display())));
+        }
+        configure(&writer)?;
+        let current: i64 = writer.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        let known = 1;
+        if current > known {
+            return Err(StoreError::Corrupt(format!(
+                "{} has schema version {current}, newer than this program's {known}; upgrade bridgehub",
+                path.display()
+            )));
+        }
+        migrations().to_latest(&mut writer)?;
+        tracing::debug!(path = %path.display(), "sqlite store open");
+        Ok(SqliteStore { path, writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn with_writer<T>(&self, work: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        let mut conn = self.writer.lock().map_err(|_| StoreError::Corrupt("writer lock poisoned".into()))?;
+        work(&mut conn)
+    }
+
+    fn with_reader<T>(&self, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let pooled = self.readers.lock().ok().and_then(|mut pool| pool.pop());
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => {
+                let conn = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+                )?;
+                configure(&conn)?;
+                conn
+            }
+        };
+        let result = work(&conn);
+        if let Ok(mut pool) = self.readers.lock() {
+            if pool.len() < MAX_IDLE_READERS {
+                pool.push(conn);
+            }
+        }
+        result
+    }
+}
+
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn import(&self, batch: &ImportBatch, progress: &mut dyn FnMut(u64)) -> Result<ImportCounts> {
+        self.with_writer(|conn| write::import(conn, batch, progress))
+    }
+
+    fn party_kinds(&self, ids: &[&str]) -> Result<Vec<(String, PartyKind)>> {
+        self.with_reader(|conn| query::party_kinds(conn, ids))
+    }
+
+    fn existing_listing_ids(&self, ids: &[&str]) -> Result<Vec<String>> {
+        self.with_reader(|conn| query::existing_ids(conn, "listings", ids))
+    }
+
+    fn organization(&self, id: &str) -> Result<Option<Versioned<Organization>>> {
+        self.with_reader(|conn| query::organization(conn, id))
+    }
+
+    fn insert_organization(&self, org: &Organization) -> Result<Versioned<Organization>> {
+        self.with_writer(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            if query::organization(&tx, org.id.as_str())?.is_some() {
+                return Err(StoreError::IdTaken { kind: "organization", id: org.id.to_string() });
+            }
+            let now = write::now();
+            write::upsert_organization(&tx, org, &now)?;
+            let stored = query::organization(&tx, org.id.as_str())?;
+            tx.commit()?;
+            stored.ok_or_else(|| StoreError::Decode("inserted organization vanished".into()))
+        })
+    }
+
+    fn update_organization(&self, org: &Organization, expected_version: Option<i64>) -> Result<Versioned<Organization>> {
+        self.with_writer(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let current = query::organization(&tx, org.id.as_str())?
+                .ok_or_else(|| StoreError::NotFound { kind: "organization", id: org.id.to_string() })?;
+            check_version("organization", org.id.as_str(), expected_version, current.version)?;
+            write::upsert_organization(&tx, org, &write::now())?;
+            let stored = query::organization(&tx, org.id.as_str())?;
+            tx.commit()?;
+            stored.ok_or_else(|| StoreError::Decode("updated organization vanished".into()))
+        })
+    }
+
+    fn delete_organization(&self, id: &str) -> Result<bool> {
+        self.with_writer(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute("DELETE FROM ties WHERE from_id = ?1 OR to_id = ?1", [id])?;
+            let deleted = tx.execute("DELETE FROM organizations WHERE id = ?1", [id])?;
+            tx.commit()?;
+            Ok(deleted > 0)
+        })
+    }
+
+    fn list_organizations(&self, q: &OrgQuery) -> Result<Page<Versioned<Organization>>> {
+        self.with_reader(|conn| query::list_organizations(conn, q))
+    }
+
+    fn person(&self, id: &str) -> Result<Option<Versioned<Person>>> {
+        self.with_reader(|conn| query::person(conn, id))
+    }
+
+    fn list_people(&self, q: &PersonQuery) -> Result<Page<Versioned<Person>>> {
+        self.with_reader(|conn| query::list_people(conn, q))
+    }
+
+    fn listing(&self, id: &str) -> Result<Option<Versioned<Listing>>> {
+        self.with_reader(|conn| query::listing(conn, id))
+    }
+
+    fn insert_listing(&self, listing: &Listing) -> Result<Versioned<Listing>> {
+        self.with_writer(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            if query::listing(&tx, listing.id.as_str())?.is_some() {
+                return Err(StoreError::IdTaken { kind: "listing", id: listing.id.to_string() });
+            }
+            require_owner(&tx, listing)?;
+            write::upsert_listing(&tx, listing, &write::now())?;
+            let stored = query::listing(&tx, listing.id.as_str())?;
+            tx.commit()?;
+            stored.ok_or_else(|| StoreError::Decode("inserted listing vanished".into()))
+        })
+    }
+
+    fn update_listing(&self, listing: &Listing, expected_version: Option<i64>) -> Result<Versioned<Listing>> {
+        self.with_writer(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let current = query::listing(&tx, listing.id.as_str())?
+                .ok_or_else(|| StoreError::NotFound { kind: "listing", id: listing.id.to_string() })?;
+            check_version("listing", listing.id.as_str(), expected_version, current.version)?;
+            require_owner(&tx, listing)?;
+            write::upsert_listing(&tx, listing, &write::now())?;
+            let stored = query::listing(&tx, listing.id.as_str())?;
+            tx.commit()?;
+            stored.ok_or_else(|| StoreError::Decode("updated listing vanished".into()))
+        })
+    }
+
+    fn delete_listing(&self, id: &str) -> Result<bool> {
+        self.with_writer(|conn| Ok(conn.execute("DELETE FROM listings WHERE id = ?1", [id])? > 0))
+    }
+
+    fn list_listings(&self, q: &ListingQuery) -> Result<Page<Versioned<Listing>>> {
+        self.with_reader(|conn| query::list_listings(conn, q))
+    }
+
+    fn list_ties(&self, q: &TieQuery) -> Result<Page<Versioned<Tie>>> {
+        self.with_reader(|conn| query::list_ties(conn, q))
+    }
+
+    fn counts(&self) -> Result<Counts> {
+        self.with_reader(|conn| {
+            let count = |table: &str| -> Result<u64> {
+                Ok(conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get::<_, i64>(0))? as u64)
+            };
+            Ok(Counts {
+                organizations: count("organizations")?,
+                people: count("people")?,
+                listings: count("listings")?,
+                ties: count("ties")?,
+            })
+        })
+    }
+
+    fn for_each_record(&self, visit: &mut dyn FnMut(ExportItem) -> Result<()>) -> Result<()> {
+        self.with_reader(|conn| {
+            // One read transaction: the export is a consistent snapshot.
+            conn.execute_batch("BEGIN")?;
+            let result = query::for_each_record(conn, visit);
+            conn.execute_batch("COMMIT")?;
+            result
+        })
+    }
+
+    fn integrity_check(&self) -> Result<String> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+            let lines: Vec<String> = stmt.query_map([], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+            let fk: Option<String> = conn
+                .query_row("PRAGMA foreign_key_check", [], |row| row.get::<_, String>(0))
+                .optional()?;
+            let mut report = lines.join("\n");
+            if let Some(table) = fk {
+                report.push_str(&format!("\nforeign key violation in {table}"));
+            }
+            Ok(report)
+        })
+    }
+}
+
+fn check_version(kind: &'static str, id: &str, expected: Option<i64>, actual: i64) -> Result<()> {
+    match expected {
+        Some(expected) if expected != actual => {
+            Err(StoreError::VersionConflict { kind, id: id.to_owned(), expected, actual })
+        }
+        _ => Ok(()),
+    }
+}
+
+fn require_owner(conn: &Connection, listing: &Listing) -> Result<()> {
+    if query::organization(conn, listing.owner.as_str())?.is_none() {
+        return Err(StoreError::MissingReference { field: "owner", kind: "organization", id: listing.owner.to_string() });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
