@@ -18,4 +18,5 @@ pub use csv_format::{
 };
 pub use jsonl::{read_jsonl, write_jsonl, LineError, ReadReport, SourcedRecord};
 pub use parse::{ParseOutcome, Parsed};
+pub use csv::Error as CsvError;
 pub use records::{ContactRecord, ListingRecord, OrganizationRecord, PersonRecord, Record, TieRecord};

@@ -276,6 +276,11 @@ impl<'a> Fields<'a> {
 
 /// Reads an organization. `default_id` fills a missing `id` (API create); `None` requires it.
 pub fn parse_organization(map: &Map<String, Value>, default_id: Option<&EntityId>) -> Result<ParseOutcome, Problems> {
+    organization(map, default_id).map(|(org, warnings)| ParseOutcome { record: Parsed::Organization(org), warnings })
+}
+
+/// Reads an organization, typed; with the warnings.
+pub fn organization(map: &Map<String, Value>, default_id: Option<&EntityId>) -> Result<(Organization, Vec<String>), Problems> {
     let mut f = Fields::new(map);
     let id = f.id("id", default_id);
     let name = f.required_text("name", MAX_NAME_LEN);
@@ -291,12 +296,10 @@ pub fn parse_organization(map: &Map<String, Value>, default_id: Option<&EntityId
     let verified = f.bool_opt("verified");
     let warnings = f.warnings(ORG_FIELDS);
     match (f.problems.is_empty(), id, name, kind, country) {
-        (true, Some(id), Some(name), Some(kind), Some(country)) => Ok(ParseOutcome {
-            record: Parsed::Organization(Organization {
-                id, name, names, kind, country, city, sectors, languages, description, website, contact, verified,
-            }),
+        (true, Some(id), Some(name), Some(kind), Some(country)) => Ok((
+            Organization { id, name, names, kind, country, city, sectors, languages, description, website, contact, verified },
             warnings,
-        }),
+        )),
         _ => Err(f.problems),
     }
 }
@@ -329,6 +332,11 @@ pub fn parse_person(map: &Map<String, Value>, default_id: Option<&EntityId>) -> 
 
 /// Reads a listing.
 pub fn parse_listing(map: &Map<String, Value>, default_id: Option<&EntityId>) -> Result<ParseOutcome, Problems> {
+    listing(map, default_id).map(|(listing, warnings)| ParseOutcome { record: Parsed::Listing(listing), warnings })
+}
+
+/// Reads a listing, typed; with the warnings.
+pub fn listing(map: &Map<String, Value>, default_id: Option<&EntityId>) -> Result<(Listing, Vec<String>), Problems> {
     let mut f = Fields::new(map);
     let id = f.id("id", default_id);
     let owner = f.parsed("owner", true, EntityId::parse);
@@ -345,13 +353,13 @@ pub fn parse_listing(map: &Map<String, Value>, default_id: Option<&EntityId>) ->
     let warnings = f.warnings(LISTING_FIELDS);
     match (f.problems.is_empty(), id, owner, direction, category, title, body, language) {
         (true, Some(id), Some(owner), Some(direction), Some(category), Some(title), Some(body), Some(language)) => {
-            Ok(ParseOutcome {
-                record: Parsed::Listing(Listing {
+            Ok((
+                Listing {
                     id, owner, direction, category, title, body, language, sectors, target_countries,
                     target_groups, expires, status,
-                }),
+                },
                 warnings,
-            })
+            ))
         }
         _ => Err(f.problems),
     }

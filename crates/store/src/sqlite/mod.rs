@@ -27,8 +27,10 @@ fn migrations() -> Migrations<'static> {
 /// The embedded store: one SQLite file.
 pub struct SqliteStore {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    // Readers are declared (so dropped) before the writer: the last connection to close
+    // checkpoints the WAL, and read-only connections cannot.
     readers: Mutex<Vec<Connection>>,
+    writer: Mutex<Connection>,
 }
 
 impl std::fmt::Debug for SqliteStore {

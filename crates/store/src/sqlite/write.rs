@@ -1,6 +1,8 @@
 //! Writing: upserts that bump the version only when content changed, and the import
 //! transaction.
 
+use std::sync::LazyLock;
+
 use bridgehub_domain::{Listing, Organization, Person};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
@@ -43,6 +45,14 @@ const LISTING_COLUMNS: &[&str] = &[
 ];
 const TIE_COLUMNS: &[&str] = &["id", "from_id", "from_type", "to_id", "to_type", "kind", "date", "source", "evidence"];
 
+static ORG_UPSERT: LazyLock<String> = LazyLock::new(|| upsert_sql("organizations", ORG_COLUMNS));
+static PERSON_UPSERT: LazyLock<String> = LazyLock::new(|| upsert_sql("people", PERSON_COLUMNS));
+static LISTING_UPSERT: LazyLock<String> = LazyLock::new(|| upsert_sql("listings", LISTING_COLUMNS));
+static TIE_UPSERT: LazyLock<String> = LazyLock::new(|| upsert_sql("ties", TIE_COLUMNS));
+
+/// Page cache of the writer while it imports (the default is 64 MiB), in KiB.
+const IMPORT_CACHE_KIB: i64 = 262_144;
+
 /// What an upsert did, read from `RETURNING version`.
 fn outcome(version: Option<i64>, counts: &mut KindCounts) {
     match version {
@@ -53,7 +63,7 @@ fn outcome(version: Option<i64>, counts: &mut KindCounts) {
 }
 
 fn org_upsert(conn: &Connection, org: &Organization, now: &str) -> Result<Option<i64>> {
-    let mut stmt = conn.prepare_cached(&upsert_sql("organizations", ORG_COLUMNS))?;
+    let mut stmt = conn.prepare_cached(&ORG_UPSERT)?;
     Ok(stmt
         .query_row(
             params![
@@ -67,7 +77,7 @@ fn org_upsert(conn: &Connection, org: &Organization, now: &str) -> Result<Option
 }
 
 fn person_upsert(conn: &Connection, person: &Person, now: &str) -> Result<Option<i64>> {
-    let mut stmt = conn.prepare_cached(&upsert_sql("people", PERSON_COLUMNS))?;
+    let mut stmt = conn.prepare_cached(&PERSON_UPSERT)?;
     Ok(stmt
         .query_row(
             params![
@@ -82,7 +92,7 @@ fn person_upsert(conn: &Connection, person: &Person, now: &str) -> Result<Option
 }
 
 fn listing_upsert(conn: &Connection, listing: &Listing, now: &str) -> Result<Option<i64>> {
-    let mut stmt = conn.prepare_cached(&upsert_sql("listings", LISTING_COLUMNS))?;
+    let mut stmt = conn.prepare_cached(&LISTING_UPSERT)?;
     Ok(stmt
         .query_row(
             params![
@@ -114,7 +124,7 @@ fn tie_upsert(conn: &Connection, typed: &TypedTie, now: &str) -> Result<Option<i
     // inside the writing transaction.
     require_party(conn, "from", tie.from.as_str(), typed.from_kind)?;
     require_party(conn, "to", tie.to.as_str(), typed.to_kind)?;
-    let mut stmt = conn.prepare_cached(&upsert_sql("ties", TIE_COLUMNS))?;
+    let mut stmt = conn.prepare_cached(&TIE_UPSERT)?;
     Ok(stmt
         .query_row(
             params![
@@ -137,6 +147,14 @@ pub(crate) fn upsert_listing(tx: &Transaction<'_>, listing: &Listing, now: &str)
 /// Writes a whole batch in one IMMEDIATE transaction, parents before children.
 pub(crate) fn import(conn: &mut Connection, batch: &ImportBatch, progress: &mut dyn FnMut(u64)) -> Result<ImportCounts> {
     let now = now();
+    conn.pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
+    let result = import_in_transaction(conn, batch, progress, &now);
+    conn.pragma_update(None, "cache_size", -65_536)?;
+    result
+}
+
+fn import_in_transaction(conn: &mut Connection, batch: &ImportBatch, progress: &mut dyn FnMut(u64), now: &str) -> Result<ImportCounts> {
+    let now = now.to_owned();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut counts = ImportCounts::default();
     let mut written: u64 = 0;

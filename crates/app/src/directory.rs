@@ -1,0 +1,317 @@
+//! The directory use cases: read, create, update, delete and list organizations,
+//! listings, people and ties. Filters arrive as text (from a query string or flags) and
+//! are checked here, so the API and the CLI give the same errors.
+
+use bridgehub_domain::{
+    reference, Category, CountryCode, Direction, EntityId, FieldError, LangTag, Listing, ListingStatus, OrgKind,
+    Organization, Person, Sector, Tie,
+};
+use bridgehub_exchange::parse;
+use bridgehub_store::{Counts, ListingQuery, OrgQuery, Page, PersonQuery, TieQuery, Versioned};
+use serde_json::{Map, Value};
+
+use crate::{AppError, AppResult, Hub};
+
+/// Default page size.
+pub const DEFAULT_LIMIT: u32 = 50;
+/// Largest page size.
+pub const MAX_LIMIT: u32 = 500;
+
+/// Filters for listing organizations, as text.
+#[derive(Debug, Clone, Default)]
+pub struct OrgFilter {
+    /// ISO alpha-2 codes, comma-separated.
+    pub country: Option<String>,
+    /// A grouping code.
+    pub group: Option<String>,
+    /// A sector code.
+    pub sector: Option<String>,
+    /// An organization kind.
+    pub kind: Option<String>,
+    /// A language tag.
+    pub language: Option<String>,
+    /// Free text.
+    pub q: Option<String>,
+    /// Only verified (true) or unverified (false) organizations.
+    pub verified: Option<bool>,
+    /// Cursor from the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 500.
+    pub limit: Option<u32>,
+}
+
+/// Filters for listing listings, as text.
+#[derive(Debug, Clone, Default)]
+pub struct ListingFilter {
+    /// Owner organization id.
+    pub owner: Option<String>,
+    /// Owner's country, ISO alpha-2 codes comma-separated.
+    pub country: Option<String>,
+    /// Owner's country in this grouping.
+    pub group: Option<String>,
+    /// A sector code.
+    pub sector: Option<String>,
+    /// The listing's language.
+    pub language: Option<String>,
+    /// `offer` or `seek`.
+    pub direction: Option<String>,
+    /// A category code.
+    pub category: Option<String>,
+    /// Free text in title and body.
+    pub q: Option<String>,
+    /// Also list withdrawn and expired listings.
+    pub include_inactive: bool,
+    /// Cursor from the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 500.
+    pub limit: Option<u32>,
+}
+
+/// Filters for listing people, as text.
+#[derive(Debug, Clone, Default)]
+pub struct PersonFilter {
+    /// Affiliated organization id.
+    pub affiliation: Option<String>,
+    /// ISO alpha-2 codes, comma-separated.
+    pub country: Option<String>,
+    /// A grouping code.
+    pub group: Option<String>,
+    /// A sector code.
+    pub sector: Option<String>,
+    /// A language tag.
+    pub language: Option<String>,
+    /// Free text.
+    pub q: Option<String>,
+    /// Cursor from the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 500.
+    pub limit: Option<u32>,
+}
+
+/// Filters for listing ties.
+#[derive(Debug, Clone, Default)]
+pub struct TieFilter {
+    /// Ties with this party at either end.
+    pub party: Option<String>,
+    /// Cursor from the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 500.
+    pub limit: Option<u32>,
+}
+
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn limit(value: Option<u32>) -> AppResult<u32> {
+    match value {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(n) => Err(AppError::query("limit", format!("{n} is out of range; use 1 to {MAX_LIMIT}"))),
+    }
+}
+
+fn parse_query<T>(field: &str, value: &Option<String>, parse: impl Fn(&str) -> Result<T, String>) -> AppResult<Option<T>> {
+    non_empty(value).map(|v| parse(v).map_err(|p| AppError::query(field, p))).transpose()
+}
+
+/// Countries from `country` (comma list) and `group`; both given means both must hold.
+fn countries(country: &Option<String>, group: &Option<String>) -> AppResult<Option<Vec<CountryCode>>> {
+    let listed: Option<Vec<CountryCode>> = match non_empty(country) {
+        None => None,
+        Some(list) => Some(
+            list.split(',')
+                .map(|c| CountryCode::parse(c).map_err(|p| AppError::query("country", p)))
+                .collect::<AppResult<_>>()?,
+        ),
+    };
+    let members: Option<Vec<CountryCode>> = match non_empty(group) {
+        None => None,
+        Some(code) => {
+            let grouping = reference::reference()
+                .grouping(&code.to_ascii_lowercase())
+                .ok_or_else(|| AppError::query("group", bridgehub_domain::GroupCode::parse(code).err().unwrap_or_default()))?;
+            Some(grouping.members.iter().filter_map(|m| CountryCode::parse(m).ok()).collect())
+        }
+    };
+    Ok(match (listed, members) {
+        (Some(listed), Some(members)) => Some(listed.into_iter().filter(|c| members.contains(c)).collect()),
+        (listed, members) => listed.or(members),
+    })
+}
+
+fn language(value: &Option<String>) -> AppResult<Option<String>> {
+    Ok(parse_query("language", value, LangTag::parse)?.map(|tag| tag.to_string()))
+}
+
+fn body_object(body: &Value) -> AppResult<&Map<String, Value>> {
+    body.as_object()
+        .ok_or_else(|| AppError::Validation(vec![FieldError::new("(body)", "must be a JSON object")]))
+}
+
+/// Takes the optional `version` out of a body (the record parsers do not know it).
+fn split_version(body: &Map<String, Value>) -> AppResult<(Map<String, Value>, Option<i64>)> {
+    let mut map = body.clone();
+    let version = match map.remove("version") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
+        Some(_) => return Err(AppError::Validation(vec![FieldError::new("version", "must be a whole number")])),
+    };
+    Ok((map, version))
+}
+
+fn check_path_id(map: &mut Map<String, Value>, id: &str) -> AppResult<()> {
+    match map.get("id") {
+        Some(Value::String(body_id)) if body_id != id => Err(AppError::Validation(vec![FieldError::new(
+            "id",
+            format!("\"{body_id}\" differs from the id in the address, \"{id}\"; ids cannot be changed"),
+        )])),
+        _ => {
+            map.insert("id".into(), Value::String(id.to_owned()));
+            Ok(())
+        }
+    }
+}
+
+fn new_id(prefix: &str) -> EntityId {
+    EntityId::generated(prefix, fastrand::u64(..))
+}
+
+fn validation(problems: bridgehub_domain::Problems) -> AppError {
+    AppError::Validation(problems.0)
+}
+
+impl Hub {
+    /// How many records are stored.
+    pub fn counts(&self) -> AppResult<Counts> {
+        Ok(self.store.counts()?)
+    }
+
+    /// One organization.
+    pub fn organization(&self, id: &str) -> AppResult<Versioned<Organization>> {
+        self.store.organization(id)?.ok_or_else(|| AppError::NotFound { kind: "organization", id: id.into() })
+    }
+
+    /// Creates an organization from an exchange-format object; `id` is made when absent.
+    pub fn create_organization(&self, body: &Value) -> AppResult<Versioned<Organization>> {
+        let (map, _) = split_version(body_object(body)?)?;
+        let (org, _) = parse::organization(&map, Some(&new_id("org"))).map_err(validation)?;
+        Ok(self.store.insert_organization(&org)?)
+    }
+
+    /// Replaces an organization. `expected_version` (or the body's `version`) guards
+    /// against overwriting someone else's change.
+    pub fn update_organization(&self, id: &str, body: &Value, expected_version: Option<i64>) -> AppResult<Versioned<Organization>> {
+        let (mut map, body_version) = split_version(body_object(body)?)?;
+        check_path_id(&mut map, id)?;
+        let (org, _) = parse::organization(&map, None).map_err(validation)?;
+        Ok(self.store.update_organization(&org, expected_version.or(body_version))?)
+    }
+
+    /// Deletes an organization with its listings and ties.
+    pub fn delete_organization(&self, id: &str) -> AppResult<()> {
+        if self.store.delete_organization(id)? {
+            Ok(())
+        } else {
+            Err(AppError::NotFound { kind: "organization", id: id.into() })
+        }
+    }
+
+    /// A page of organizations.
+    pub fn list_organizations(&self, filter: &OrgFilter) -> AppResult<Page<Versioned<Organization>>> {
+        let query = OrgQuery {
+            countries: countries(&filter.country, &filter.group)?,
+            sector: parse_query("sector", &filter.sector, Sector::parse)?,
+            kind: parse_query("kind", &filter.kind, OrgKind::parse)?,
+            language: language(&filter.language)?,
+            text: non_empty(&filter.q).map(str::to_owned),
+            verified: filter.verified,
+            cursor: non_empty(&filter.cursor).map(str::to_owned),
+            limit: limit(filter.limit)?,
+        };
+        Ok(self.store.list_organizations(&query)?)
+    }
+
+    /// One listing.
+    pub fn listing(&self, id: &str) -> AppResult<Versioned<Listing>> {
+        self.store.listing(id)?.ok_or_else(|| AppError::NotFound { kind: "listing", id: id.into() })
+    }
+
+    /// Creates a listing; its owner must exist.
+    pub fn create_listing(&self, body: &Value) -> AppResult<Versioned<Listing>> {
+        let (map, _) = split_version(body_object(body)?)?;
+        let (listing, _) = parse::listing(&map, Some(&new_id("lst"))).map_err(validation)?;
+        Ok(self.store.insert_listing(&listing)?)
+    }
+
+    /// Replaces a listing.
+    pub fn update_listing(&self, id: &str, body: &Value, expected_version: Option<i64>) -> AppResult<Versioned<Listing>> {
+        let (mut map, body_version) = split_version(body_object(body)?)?;
+        check_path_id(&mut map, id)?;
+        let (listing, _) = parse::listing(&map, None).map_err(validation)?;
+        Ok(self.store.update_listing(&listing, expected_version.or(body_version))?)
+    }
+
+    /// Withdraws a listing: it stays stored but is never shown or matched again.
+    pub fn withdraw_listing(&self, id: &str, expected_version: Option<i64>) -> AppResult<Versioned<Listing>> {
+        let current = self.listing(id)?;
+        let mut listing = current.record;
+        listing.status = ListingStatus::Withdrawn;
+        Ok(self.store.update_listing(&listing, Some(expected_version.unwrap_or(current.version)))?)
+    }
+
+    /// Deletes a listing.
+    pub fn delete_listing(&self, id: &str) -> AppResult<()> {
+        if self.store.delete_listing(id)? {
+            Ok(())
+        } else {
+            Err(AppError::NotFound { kind: "listing", id: id.into() })
+        }
+    }
+
+    /// A page of listings; by default only live ones (active, not expired).
+    pub fn list_listings(&self, filter: &ListingFilter) -> AppResult<Page<Versioned<Listing>>> {
+        let query = ListingQuery {
+            owner: non_empty(&filter.owner).map(str::to_owned),
+            countries: countries(&filter.country, &filter.group)?,
+            sector: parse_query("sector", &filter.sector, Sector::parse)?,
+            language: language(&filter.language)?,
+            direction: parse_query("direction", &filter.direction, Direction::parse)?,
+            category: parse_query("category", &filter.category, Category::parse)?,
+            text: non_empty(&filter.q).map(str::to_owned),
+            live_on: (!filter.include_inactive).then(crate::today),
+            cursor: non_empty(&filter.cursor).map(str::to_owned),
+            limit: limit(filter.limit)?,
+        };
+        Ok(self.store.list_listings(&query)?)
+    }
+
+    /// One person.
+    pub fn person(&self, id: &str) -> AppResult<Versioned<Person>> {
+        self.store.person(id)?.ok_or_else(|| AppError::NotFound { kind: "person", id: id.into() })
+    }
+
+    /// A page of people.
+    pub fn list_people(&self, filter: &PersonFilter) -> AppResult<Page<Versioned<Person>>> {
+        let query = PersonQuery {
+            affiliation: non_empty(&filter.affiliation).map(str::to_owned),
+            countries: countries(&filter.country, &filter.group)?,
+            sector: parse_query("sector", &filter.sector, Sector::parse)?,
+            language: language(&filter.language)?,
+            text: non_empty(&filter.q).map(str::to_owned),
+            cursor: non_empty(&filter.cursor).map(str::to_owned),
+            limit: limit(filter.limit)?,
+        };
+        Ok(self.store.list_people(&query)?)
+    }
+
+    /// A page of ties.
+    pub fn list_ties(&self, filter: &TieFilter) -> AppResult<Page<Versioned<Tie>>> {
+        let query = TieQuery {
+            party: non_empty(&filter.party).map(str::to_owned),
+            cursor: non_empty(&filter.cursor).map(str::to_owned),
+            limit: limit(filter.limit)?,
+        };
+        Ok(self.store.list_ties(&query)?)
+    }
+}

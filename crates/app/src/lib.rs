@@ -1,0 +1,74 @@
+//! Bridgehub's use cases. Each public method of [`Hub`] is one use case: it checks its
+//! input, runs in one store transaction where it writes, and returns domain records or
+//! an [`AppError`] with a stable [`ErrorCode`]. The HTTP API and the CLI both call these
+//! and nothing below them, so they behave the same.
+//!
+//! Invariant: no HTTP and no CLI types here; no SQL either (that is the store's).
+
+#![warn(missing_docs)]
+
+mod bench;
+mod config;
+mod demo;
+mod directory;
+mod error;
+mod export;
+mod import;
+mod progress;
+
+use std::sync::Arc;
+
+use bridgehub_store::{SqliteStore, Store};
+
+pub use bench::{generate_records, GeneratedCounts};
+pub use config::Config;
+pub use demo::{DemoOptions, DemoReport};
+pub use directory::{ListingFilter, OrgFilter, PersonFilter, TieFilter, DEFAULT_LIMIT, MAX_LIMIT};
+pub use error::{AppError, AppResult, ErrorCode};
+pub use import::{ImportOptions, ImportReport, ImportSource, InputFormat};
+pub use progress::{NoProgress, Progress};
+
+/// Today's date in UTC, the day listings expire against.
+pub fn today() -> bridgehub_domain::Date {
+    jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()
+}
+
+/// The hub: the store plus the use cases over it. Cheap to clone.
+#[derive(Clone)]
+pub struct Hub {
+    store: Arc<dyn Store>,
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub").field("backend", &self.store.backend()).finish()
+    }
+}
+
+impl Hub {
+    /// Opens the database named by `db`: a SQLite file path.
+    pub fn open(db: &str) -> AppResult<Hub> {
+        if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+            return Err(AppError::Config(
+                "PostgreSQL URLs are not supported by this build yet; use a SQLite file path".into(),
+            ));
+        }
+        let store = SqliteStore::open(db)?;
+        Ok(Hub { store: Arc::new(store) })
+    }
+
+    /// A hub over an already opened store.
+    pub fn with_store(store: Arc<dyn Store>) -> Hub {
+        Hub { store }
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        self.store.backend()
+    }
+
+    /// The store's consistency check (`ok` when healthy).
+    pub fn integrity_check(&self) -> AppResult<String> {
+        Ok(self.store.integrity_check()?)
+    }
+}

@@ -1,0 +1,100 @@
+//! `bridgehub bench ...`: benchmarks that print and write their figures as JSON.
+
+use std::io::BufWriter;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use bridgehub_app::{generate_records, Hub, ImportOptions, ImportSource, NoProgress};
+use clap::Subcommand;
+use serde_json::json;
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BenchCommand {
+    /// Import throughput into a fresh SQLite database: generates N valid records
+    /// (20 % organizations, 10 % people, 40 % listings, 30 % ties), then times
+    /// `import` on them (reading, checking and writing in one transaction).
+    Import {
+        /// Number of records.
+        #[arg(long, default_value_t = 1_000_000)]
+        records: u64,
+        /// Seed of the generated records.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Working folder for the generated file and database [default: a temporary folder].
+        #[arg(long, value_name = "DIR")]
+        work_dir: Option<PathBuf>,
+        /// Where to write the JSON result.
+        #[arg(long, value_name = "FILE", default_value = "bench/results/import.json")]
+        out: PathBuf,
+    },
+}
+
+pub(crate) fn run(command: BenchCommand, quiet: bool) -> Result<()> {
+    match command {
+        BenchCommand::Import { records, seed, work_dir, out } => {
+            let temp;
+            let dir = match work_dir {
+                Some(dir) => {
+                    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+                    dir
+                }
+                None => {
+                    temp = tempdir()?;
+                    temp.clone()
+                }
+            };
+            let input = dir.join("bench-records.jsonl");
+            let db = dir.join("bench.db");
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+            }
+            if !quiet {
+                eprintln!("generating {records} records into {} ...", input.display());
+            }
+            let file = std::fs::File::create(&input).with_context(|| format!("cannot create {}", input.display()))?;
+            let generated = generate_records(records, seed, &mut BufWriter::new(file))?;
+            let input_bytes = std::fs::metadata(&input).map(|m| m.len()).unwrap_or(0);
+            let hub = Hub::open(&db.display().to_string())?;
+            if !quiet {
+                eprintln!("importing ...");
+            }
+            let started = Instant::now();
+            let report = hub.import(&[ImportSource::new(&input)], ImportOptions::default(), &NoProgress)?;
+            let elapsed = started.elapsed().as_secs_f64();
+            let db_bytes = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
+            let result = json!({
+                "benchmark": "import",
+                "backend": hub.backend(),
+                "records": report.records_stored,
+                "generated": {
+                    "organizations": generated.organizations, "people": generated.people,
+                    "listings": generated.listings, "ties": generated.ties,
+                },
+                "seconds": elapsed,
+                "records_per_second": report.records_stored as f64 / elapsed,
+                "read_and_check_seconds": report.read_time.as_secs_f64(),
+                "write_seconds": report.write_time.as_secs_f64(),
+                "input_bytes": input_bytes,
+                "database_bytes": db_bytes,
+                "synchronous": "FULL",
+                "journal_mode": "WAL",
+                "threads": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+                "profile": if cfg!(debug_assertions) { "debug" } else { "release" },
+            });
+            if let Some(parent) = out.parent() {
+                std::fs::create_dir_all(parent).ok();
+            }
+            std::fs::write(&out, serde_json::to_string_pretty(&result)? + "\n")
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            println!("{}", serde_json::to_string_pretty(&result)?);
+            Ok(())
+        }
+    }
+}
+
+fn tempdir() -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("bridgehub-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
+}

@@ -1,0 +1,299 @@
+//! The `bridgehub` binary as a user runs it: import, export, demo, check, serve.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bridgehub"));
+    cmd.env_remove("BRIDGEHUB_DB").env_remove("BRIDGEHUB_CONFIG").env("BRIDGEHUB_LOG", "warn");
+    cmd
+}
+
+fn run(db: &Path, args: &[&str]) -> Output {
+    bin().arg("--db").arg(db).args(args).output().expect("run bridgehub")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn match_dev() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/match-dev")
+}
+
+fn match_dev_files() -> Vec<String> {
+    ["orgs_and_listings.jsonl", "distractors.jsonl"].iter().map(|f| match_dev().join(f).display().to_string()).collect()
+}
+
+/// (organizations, people, listings, ties) as `check` prints them.
+fn counts(db: &Path) -> (u64, u64, u64, u64) {
+    let output = run(db, &["check"]);
+    assert!(output.status.success(), "check failed: {}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("integrity: ok"), "{text}");
+    let numbers: Vec<u64> = text
+        .lines()
+        .find(|l| l.starts_with("organizations"))
+        .unwrap_or("")
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    (numbers[0], numbers[1], numbers[2], numbers[3])
+}
+
+fn line_count(path: &Path) -> usize {
+    std::fs::read_to_string(path).unwrap().lines().filter(|l| !l.trim().is_empty()).count()
+}
+
+#[test]
+fn help_lists_every_command() {
+    let output = bin().arg("--help").output().unwrap();
+    let text = stdout(&output);
+    for command in ["serve", "import", "export", "demo", "check", "bench", "--db"] {
+        assert!(text.contains(command), "--help mentions {command}: {text}");
+    }
+}
+
+#[test]
+fn the_match_dev_files_import_unchanged_and_completely() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db");
+    let files = match_dev_files();
+    let mut args = vec!["import"];
+    args.extend(files.iter().map(String::as_str));
+    let output = run(&db, &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let expected_records: usize = files.iter().map(|f| line_count(Path::new(f))).sum();
+    let (orgs, people, listings, ties) = counts(&db);
+    assert_eq!((orgs + people + listings + ties) as usize, expected_records);
+    assert_eq!(listings, 2200);
+    // Idempotent: a second run changes nothing.
+    let output = run(&db, &args);
+    assert!(stderr(&output).contains("listings +0 ~0 =2200"), "{}", stderr(&output));
+    assert_eq!(counts(&db), (orgs, people, listings, ties));
+}
+
+/// A file with the match-dev organizations, a few good listings and planted bad lines.
+fn planted_file(dir: &Path) -> (PathBuf, usize, Vec<String>) {
+    let source = std::fs::read_to_string(match_dev().join("orgs_and_listings.jsonl")).unwrap();
+    let mut lines: Vec<String> = source.lines().map(str::to_owned).collect();
+    let good = lines.len();
+    let file = dir.join("planted.jsonl");
+    lines.push(r#"{"type": "organization", "id": "bad-1", "name": "Atlantis Trading", "kind": "enterprise", "country": "XX"}"#.into());
+    lines.push(r#"{"type": "listing", "id": "bad-2", "owner": "nobody-here", "direction": "offer", "category": "service", "title": "Ghost", "body": "b", "language": "en"}"#.into());
+    lines.push(r#"{"type": "listing", "id": "bad-3", "owner": "org-d6ac09762f", "direction": "sell", "category": "service", "title": "", "body": "b", "language": "en"}"#.into());
+    lines.push(r#"{"type": "organization", "id": "bad-4", "name": "Broken"#.into());
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let name = file.display().to_string();
+    let expected = vec![
+        format!("{name}:{}: country: \"XX\" is not an ISO 3166-1 alpha-2 country code", good + 1),
+        format!("{name}:{}: owner: organization \"nobody-here\" does not exist", good + 2),
+        format!("{name}:{}: direction: \"sell\" is not a known direction; expected one of: offer, seek", good + 3),
+        format!("{name}:{}: title: must not be empty", good + 3),
+    ];
+    (file, good, expected)
+}
+
+#[test]
+fn planted_bad_lines_are_each_reported_and_nothing_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db");
+    let (file, _good, expected) = planted_file(dir.path());
+    let output = run(&db, &["import", file.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    for message in &expected {
+        assert!(err.lines().any(|l| l == message), "missing `{message}` in:\n{err}");
+    }
+    let json_error = err.lines().filter(|l| l.contains(": (json): not valid JSON")).count();
+    assert_eq!(json_error, 1, "{err}");
+    assert!(err.contains("import rejected: 4 bad line(s), nothing was stored"), "{err}");
+    assert_eq!(counts(&db), (0, 0, 0, 0));
+}
+
+#[test]
+fn skip_invalid_stores_exactly_the_good_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db");
+    let (file, good, _) = planted_file(dir.path());
+    let output = run(&db, &["import", "--skip-invalid", file.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (orgs, people, listings, ties) = counts(&db);
+    assert_eq!((orgs + people + listings + ties) as usize, good);
+    assert_eq!((orgs, listings), (200, 200));
+}
+
+fn export(db: &Path, out: &Path) -> String {
+    let output = run(db, &["export", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    std::fs::read_to_string(out).unwrap()
+}
+
+#[test]
+fn jsonl_and_csv_exports_reimport_to_the_same_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.db");
+    let mut args = vec!["import".to_string()];
+    args.extend(match_dev_files());
+    // Add people and ties so every record type travels.
+    let extra = dir.path().join("extra.jsonl");
+    std::fs::write(
+        &extra,
+        concat!(
+            r#"{"type": "person", "id": "p-1", "name": "陈伟", "names": {"en": "Chen Wei"}, "affiliation": "org-d6ac09762f", "title": "Partner", "country": "HK", "expertise": ["arbitration", "construction, disputes"], "sectors": ["legal"], "languages": ["zh-Hant", "en"], "contact": {"email": "chen@huagang-law.example"}}"#, "\n",
+            r#"{"type": "tie", "from": "p-1", "to": "org-d6ac09762f", "kind": "member_of", "date": "2020-01-01", "source": "import"}"#, "\n",
+            r#"{"type": "tie", "id": "t-2", "from": "org-d6ac09762f", "to": "org-98cfe53b6e", "kind": "mou", "date": "2024-05-06", "evidence": "MoU; signed \"in Lahore\""}"#, "\n",
+        ),
+    )
+    .unwrap();
+    args.push(extra.display().to_string());
+    let output = run(&first, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let exported = export(&first, &dir.path().join("first.jsonl"));
+
+    let second = dir.path().join("second.db");
+    let output = run(&second, &["import", dir.path().join("first.jsonl").to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(export(&second, &dir.path().join("second.jsonl")), exported, "JSON Lines round trip");
+
+    let csv_dir = dir.path().join("csv");
+    let output = run(&first, &["export", "--format", "csv", "--out", csv_dir.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let third = dir.path().join("third.db");
+    for (file, kind) in [("organizations.csv", "organization"), ("people.csv", "person"), ("listings.csv", "listing"), ("ties.csv", "tie")] {
+        let output = run(&third, &["import", "--type", kind, csv_dir.join(file).to_str().unwrap()]);
+        assert!(output.status.success(), "{file}: {}", stderr(&output));
+    }
+    assert_eq!(export(&third, &dir.path().join("third.jsonl")), exported, "CSV round trip");
+}
+
+#[test]
+fn a_csv_with_its_own_headers_imports_through_a_mapping() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db");
+    let file = dir.path().join("members.csv");
+    std::fs::write(
+        &file,
+        "Member ID,Organisation,Type,Nation,Fields,Working languages,E-mail\n\
+         m-1,Kuala Lumpur Halal Exporters,enterprise,MY,agrifood;trade,ms;en,export@klhe.example\n\
+         m-2,Riyadh Logistics Council,chamber,SA,logistics,ar;en,\n",
+    )
+    .unwrap();
+    let output = run(&db, &[
+        "import", "--type", "organization", "--map",
+        "Member ID=id,Organisation=name,Type=kind,Nation=country,Fields=sectors,Working languages=languages,E-mail=contact.email",
+        file.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(counts(&db).0, 2);
+    let exported = export(&db, &dir.path().join("out.jsonl"));
+    assert!(exported.contains(r#""sectors":["agrifood","trade"]"#), "{exported}");
+}
+
+#[test]
+fn a_killed_import_leaves_a_consistent_database_and_a_rerun_completes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db");
+    let input = dir.path().join("big.jsonl");
+    let n = 150_000;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
+    bridgehub_app::generate_records(n, 7, &mut file).unwrap();
+    file.flush().unwrap();
+    drop(file);
+    // Create the schema first so the WAL file is the import's own work.
+    assert_eq!(counts(&db), (0, 0, 0, 0));
+
+    let mut child = bin().arg("--db").arg(&db).args(["--quiet", "import", input.to_str().unwrap()]).spawn().unwrap();
+    let wal = PathBuf::from(format!("{}-wal", db.display()));
+    let started = Instant::now();
+    // Kill it while it writes: once the write-ahead log has grown past 4 MB.
+    loop {
+        let size = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        if size > 4_000_000 {
+            break;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "the import finished before it could be killed; raise n");
+        assert!(started.elapsed() < Duration::from_secs(120), "the import never started writing");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    assert_eq!(counts(&db), (0, 0, 0, 0), "the uncommitted import left nothing behind");
+    let output = run(&db, &["--quiet", "import", input.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (orgs, people, listings, ties) = counts(&db);
+    assert_eq!(orgs + people + listings + ties, n);
+}
+
+#[test]
+fn the_demo_covers_every_region_and_ten_listing_languages() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let output = run(&db, &["demo", "--people", "500"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (orgs, people, listings, ties) = counts(&db);
+    assert!(orgs > 10_000, "universities and generated organizations: {orgs}");
+    assert_eq!(people, 500);
+    assert!(listings >= 5_000 && ties > 1_000);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let languages: Vec<String> = conn
+        .prepare("SELECT DISTINCT language FROM listings ORDER BY 1")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for lang in ["zh-Hans", "zh-Hant", "en", "ar", "ms", "id", "th", "vi", "fr", "es"] {
+        assert!(languages.iter().any(|l| l == lang), "listings in {lang}: {languages:?}");
+    }
+    let kinds: i64 = conn.query_row("SELECT count(DISTINCT kind) FROM organizations", [], |r| r.get(0)).unwrap();
+    assert_eq!(kinds, 10, "every organization kind");
+    let countries: i64 = conn.query_row("SELECT count(DISTINCT country) FROM organizations", [], |r| r.get(0)).unwrap();
+    assert!(countries > 200, "organizations in {countries} countries");
+    // Re-running the same seed changes nothing.
+    let output = run(&db, &["demo", "--people", "500"]);
+    assert!(output.status.success());
+    assert_eq!(counts(&db), (orgs, people, listings, ties));
+}
+
+#[test]
+fn serve_prints_its_url_and_answers_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db");
+    let mut child = bin()
+        .arg("--db")
+        .arg(&db)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().trim_end_matches('/').to_owned();
+    let body = ureq::get(&format!("{url}/api/health")).call().unwrap().body_mut().read_to_string().unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(body, r#"{"status":"ok","backend":"sqlite"}"#);
+}
+
+#[test]
+fn a_missing_file_and_a_bad_config_give_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db");
+    let output = run(&db, &["import", "/nonexistent/file.jsonl"]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("cannot open /nonexistent/file.jsonl"), "{}", stderr(&output));
+    let config = dir.path().join("bridgehub.toml");
+    std::fs::write(&config, "databse = \"x\"\n").unwrap();
+    let output = bin().args(["--config", config.to_str().unwrap(), "check"]).output().unwrap();
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("unknown field `databse`"), "{}", stderr(&output));
+}
