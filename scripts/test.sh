@@ -13,6 +13,9 @@ if [ ! -d ../shared/data/match-dev ]; then
     exit 1
 fi
 
+# PostgreSQL for the second backend (override with BRIDGEHUB_TEST_PG=postgres://...).
+export BRIDGEHUB_TEST_PG="${BRIDGEHUB_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}"
+
 # Two cores: keep the build lean and the output readable.
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export RUST_BACKTRACE="${RUST_BACKTRACE:-1}"

@@ -14,11 +14,12 @@ mod directory;
 mod error;
 mod export;
 mod import;
+mod migrate;
 mod progress;
 
 use std::sync::Arc;
 
-use bridgehub_store::{SqliteStore, Store};
+use bridgehub_store::{PgStore, SqliteStore, Store};
 
 pub use bench::{generate_records, GeneratedCounts};
 pub use config::Config;
@@ -26,7 +27,23 @@ pub use demo::{DemoOptions, DemoReport};
 pub use directory::{ListingFilter, OrgFilter, PersonFilter, TieFilter, DEFAULT_LIMIT, MAX_LIMIT};
 pub use error::{AppError, AppResult, ErrorCode};
 pub use import::{ImportOptions, ImportReport, ImportSource, InputFormat};
+pub use migrate::MigrateReport;
 pub use progress::{NoProgress, Progress};
+
+/// Whether `db` names a PostgreSQL database rather than a SQLite file.
+pub fn is_postgres_url(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
+/// Creates an empty PostgreSQL database `name` on the server of `admin_url` (benchmarks).
+pub fn create_scratch_database(admin_url: &str, name: &str) -> AppResult<String> {
+    Ok(bridgehub_store::create_database(admin_url, name)?)
+}
+
+/// Drops a database made by [`create_scratch_database`].
+pub fn drop_scratch_database(admin_url: &str, name: &str) -> AppResult<()> {
+    Ok(bridgehub_store::drop_database(admin_url, name)?)
+}
 
 /// Today's date in UTC, the day listings expire against.
 pub fn today() -> bridgehub_domain::Date {
@@ -46,15 +63,15 @@ impl std::fmt::Debug for Hub {
 }
 
 impl Hub {
-    /// Opens the database named by `db`: a SQLite file path.
+    /// Opens the database named by `db`: a `postgres://` (or `postgresql://`) URL, or
+    /// else a SQLite file path.
     pub fn open(db: &str) -> AppResult<Hub> {
-        if db.starts_with("postgres://") || db.starts_with("postgresql://") {
-            return Err(AppError::Config(
-                "PostgreSQL URLs are not supported by this build yet; use a SQLite file path".into(),
-            ));
-        }
-        let store = SqliteStore::open(db)?;
-        Ok(Hub { store: Arc::new(store) })
+        let store: Arc<dyn Store> = if is_postgres_url(db) {
+            Arc::new(PgStore::open(db)?)
+        } else {
+            Arc::new(SqliteStore::open(db)?)
+        };
+        Ok(Hub { store })
     }
 
     /// A hub over an already opened store.

@@ -16,11 +16,12 @@ use crate::progress::BarProgress;
 /// Bridgehub — a matchmaking hub for international exchange and cooperation.
 ///
 /// Keeps a directory of organizations and people, their offers and seeks, and the
-/// ties between them, in one SQLite file (default ./bridgehub.db).
+/// ties between them, in one SQLite file (default ./bridgehub.db) or, for several app
+/// nodes, in PostgreSQL (`--db postgres://user@host:port/database`).
 #[derive(Debug, Parser)]
 #[command(name = "bridgehub", version, propagate_version = true, max_term_width = 100)]
 struct Cli {
-    /// The database: a SQLite file path [default: ./bridgehub.db, or `db` in the config file]
+    /// The database: a SQLite file path or a `postgres://` URL [default: ./bridgehub.db, or `db` in the config file]
     #[arg(long, global = true, env = "BRIDGEHUB_DB", value_name = "PATH")]
     db: Option<String>,
 
@@ -92,6 +93,15 @@ enum Command {
     },
     /// Check the database (SQLite integrity and foreign keys) and print the counts.
     Check,
+    /// Copy a whole hub into another database (e.g. SQLite → PostgreSQL) and check the counts.
+    MigrateData {
+        /// Source database: a SQLite file path (or a PostgreSQL URL).
+        #[arg(long, value_name = "DB")]
+        from: String,
+        /// Target database: a PostgreSQL URL `postgres://user@host:port/database` (or a SQLite file).
+        #[arg(long, value_name = "DB")]
+        to: String,
+    },
     /// Benchmarks that write their figures as JSON.
     Bench {
         #[command(subcommand)]
@@ -241,6 +251,20 @@ fn run(cli: Cli) -> Result<()> {
             );
             if report != "ok" {
                 bail!("the database failed its integrity check");
+            }
+            Ok(())
+        }
+        Command::MigrateData { from, to } => {
+            let source = Hub::open(&from).with_context(|| format!("cannot open the source database {from}"))?;
+            let target = Hub::open(&to).with_context(|| "cannot open the target database".to_string())?;
+            let report = source.migrate_to(&target, &BarProgress::new(quiet))?;
+            if !quiet {
+                let (s, t) = (report.source, report.target);
+                eprintln!(
+                    "copied in {:.1} s — organizations {} → {}, people {} → {}, listings {} → {}, ties {} → {} (source → target)",
+                    report.elapsed.as_secs_f64(),
+                    s.organizations, t.organizations, s.people, t.people, s.listings, t.listings, s.ties, t.ties
+                );
             }
             Ok(())
         }

@@ -50,6 +50,9 @@ pub enum StoreError {
     /// Any other database failure.
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
+    /// Any other PostgreSQL failure.
+    #[error("database error: {0}")]
+    Postgres(#[from] postgres::Error),
     /// A failure while migrating the schema.
     #[error("schema migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),

@@ -8,11 +8,15 @@
 
 #![warn(missing_docs)]
 
+mod codec;
+mod cursor;
 mod error;
+pub mod postgres;
 mod sqlite;
 mod types;
 
 pub use error::StoreError;
+pub use postgres::{create_database, drop_database, PgStore};
 pub use sqlite::SqliteStore;
 pub use types::{
     Counts, ImportBatch, ImportCounts, KindCounts, ListingQuery, OrgQuery, Page, PartyKind,

@@ -5,13 +5,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use bridgehub_testkit::backend_tests;
+
 fn bin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bridgehub"));
     cmd.env_remove("BRIDGEHUB_DB").env_remove("BRIDGEHUB_CONFIG").env("BRIDGEHUB_LOG", "warn");
     cmd
 }
 
-fn run(db: &Path, args: &[&str]) -> Output {
+fn run(db: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Output {
     bin().arg("--db").arg(db).args(args).output().expect("run bridgehub")
 }
 
@@ -32,7 +34,7 @@ fn match_dev_files() -> Vec<String> {
 }
 
 /// (organizations, people, listings, ties) as `check` prints them.
-fn counts(db: &Path) -> (u64, u64, u64, u64) {
+fn counts(db: impl AsRef<std::ffi::OsStr>) -> (u64, u64, u64, u64) {
     let output = run(db, &["check"]);
     assert!(output.status.success(), "check failed: {}", stderr(&output));
     let text = stdout(&output);
@@ -58,142 +60,6 @@ fn help_lists_every_command() {
     for command in ["serve", "import", "export", "demo", "check", "bench", "--db"] {
         assert!(text.contains(command), "--help mentions {command}: {text}");
     }
-}
-
-#[test]
-fn the_match_dev_files_import_unchanged_and_completely() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hub.db");
-    let files = match_dev_files();
-    let mut args = vec!["import"];
-    args.extend(files.iter().map(String::as_str));
-    let output = run(&db, &args);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let expected_records: usize = files.iter().map(|f| line_count(Path::new(f))).sum();
-    let (orgs, people, listings, ties) = counts(&db);
-    assert_eq!((orgs + people + listings + ties) as usize, expected_records);
-    assert_eq!(listings, 2200);
-    // Idempotent: a second run changes nothing.
-    let output = run(&db, &args);
-    assert!(stderr(&output).contains("listings +0 ~0 =2200"), "{}", stderr(&output));
-    assert_eq!(counts(&db), (orgs, people, listings, ties));
-}
-
-/// A file with the match-dev organizations, a few good listings and planted bad lines.
-fn planted_file(dir: &Path) -> (PathBuf, usize, Vec<String>) {
-    let source = std::fs::read_to_string(match_dev().join("orgs_and_listings.jsonl")).unwrap();
-    let mut lines: Vec<String> = source.lines().map(str::to_owned).collect();
-    let good = lines.len();
-    let file = dir.join("planted.jsonl");
-    lines.push(r#"{"type": "organization", "id": "bad-1", "name": "Atlantis Trading", "kind": "enterprise", "country": "XX"}"#.into());
-    lines.push(r#"{"type": "listing", "id": "bad-2", "owner": "nobody-here", "direction": "offer", "category": "service", "title": "Ghost", "body": "b", "language": "en"}"#.into());
-    lines.push(r#"{"type": "listing", "id": "bad-3", "owner": "org-d6ac09762f", "direction": "sell", "category": "service", "title": "", "body": "b", "language": "en"}"#.into());
-    lines.push(r#"{"type": "organization", "id": "bad-4", "name": "Broken"#.into());
-    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
-    let name = file.display().to_string();
-    let expected = vec![
-        format!("{name}:{}: country: \"XX\" is not an ISO 3166-1 alpha-2 country code", good + 1),
-        format!("{name}:{}: owner: organization \"nobody-here\" does not exist", good + 2),
-        format!("{name}:{}: direction: \"sell\" is not a known direction; expected one of: offer, seek", good + 3),
-        format!("{name}:{}: title: must not be empty", good + 3),
-    ];
-    (file, good, expected)
-}
-
-#[test]
-fn planted_bad_lines_are_each_reported_and_nothing_is_stored() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hub.db");
-    let (file, _good, expected) = planted_file(dir.path());
-    let output = run(&db, &["import", file.to_str().unwrap()]);
-    assert!(!output.status.success());
-    let err = stderr(&output);
-    for message in &expected {
-        assert!(err.lines().any(|l| l == message), "missing `{message}` in:\n{err}");
-    }
-    let json_error = err.lines().filter(|l| l.contains(": (json): not valid JSON")).count();
-    assert_eq!(json_error, 1, "{err}");
-    assert!(err.contains("import rejected: 4 bad line(s), nothing was stored"), "{err}");
-    assert_eq!(counts(&db), (0, 0, 0, 0));
-}
-
-#[test]
-fn skip_invalid_stores_exactly_the_good_records() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hub.db");
-    let (file, good, _) = planted_file(dir.path());
-    let output = run(&db, &["import", "--skip-invalid", file.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let (orgs, people, listings, ties) = counts(&db);
-    assert_eq!((orgs + people + listings + ties) as usize, good);
-    assert_eq!((orgs, listings), (200, 200));
-}
-
-fn export(db: &Path, out: &Path) -> String {
-    let output = run(db, &["export", "--out", out.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    std::fs::read_to_string(out).unwrap()
-}
-
-#[test]
-fn jsonl_and_csv_exports_reimport_to_the_same_data() {
-    let dir = tempfile::tempdir().unwrap();
-    let first = dir.path().join("first.db");
-    let mut args = vec!["import".to_string()];
-    args.extend(match_dev_files());
-    // Add people and ties so every record type travels.
-    let extra = dir.path().join("extra.jsonl");
-    std::fs::write(
-        &extra,
-        concat!(
-            r#"{"type": "person", "id": "p-1", "name": "陈伟", "names": {"en": "Chen Wei"}, "affiliation": "org-d6ac09762f", "title": "Partner", "country": "HK", "expertise": ["arbitration", "construction, disputes"], "sectors": ["legal"], "languages": ["zh-Hant", "en"], "contact": {"email": "chen@huagang-law.example"}}"#, "\n",
-            r#"{"type": "tie", "from": "p-1", "to": "org-d6ac09762f", "kind": "member_of", "date": "2020-01-01", "source": "import"}"#, "\n",
-            r#"{"type": "tie", "id": "t-2", "from": "org-d6ac09762f", "to": "org-98cfe53b6e", "kind": "mou", "date": "2024-05-06", "evidence": "MoU; signed \"in Lahore\""}"#, "\n",
-        ),
-    )
-    .unwrap();
-    args.push(extra.display().to_string());
-    let output = run(&first, &args.iter().map(String::as_str).collect::<Vec<_>>());
-    assert!(output.status.success(), "{}", stderr(&output));
-    let exported = export(&first, &dir.path().join("first.jsonl"));
-
-    let second = dir.path().join("second.db");
-    let output = run(&second, &["import", dir.path().join("first.jsonl").to_str().unwrap()]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(export(&second, &dir.path().join("second.jsonl")), exported, "JSON Lines round trip");
-
-    let csv_dir = dir.path().join("csv");
-    let output = run(&first, &["export", "--format", "csv", "--out", csv_dir.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let third = dir.path().join("third.db");
-    for (file, kind) in [("organizations.csv", "organization"), ("people.csv", "person"), ("listings.csv", "listing"), ("ties.csv", "tie")] {
-        let output = run(&third, &["import", "--type", kind, csv_dir.join(file).to_str().unwrap()]);
-        assert!(output.status.success(), "{file}: {}", stderr(&output));
-    }
-    assert_eq!(export(&third, &dir.path().join("third.jsonl")), exported, "CSV round trip");
-}
-
-#[test]
-fn a_csv_with_its_own_headers_imports_through_a_mapping() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hub.db");
-    let file = dir.path().join("members.csv");
-    std::fs::write(
-        &file,
-        "Member ID,Organisation,Type,Nation,Fields,Working languages,E-mail\n\
-         m-1,Kuala Lumpur Halal Exporters,enterprise,MY,agrifood;trade,ms;en,export@klhe.example\n\
-         m-2,Riyadh Logistics Council,chamber,SA,logistics,ar;en,\n",
-    )
-    .unwrap();
-    let output = run(&db, &[
-        "import", "--type", "organization", "--map",
-        "Member ID=id,Organisation=name,Type=kind,Nation=country,Fields=sectors,Working languages=languages,E-mail=contact.email",
-        file.to_str().unwrap(),
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(counts(&db).0, 2);
-    let exported = export(&db, &dir.path().join("out.jsonl"));
-    assert!(exported.contains(r#""sectors":["agrifood","trade"]"#), "{exported}");
 }
 
 #[test]
@@ -296,4 +162,159 @@ fn a_missing_file_and_a_bad_config_give_clear_errors() {
     let output = bin().args(["--config", config.to_str().unwrap(), "check"]).output().unwrap();
     assert!(!output.status.success());
     assert!(stderr(&output).contains("unknown field `databse`"), "{}", stderr(&output));
+}
+
+/// A file with the match-dev organizations, a few good listings and planted bad lines.
+fn planted_file(dir: &Path) -> (PathBuf, usize, Vec<String>) {
+    let source = std::fs::read_to_string(match_dev().join("orgs_and_listings.jsonl")).unwrap();
+    let mut lines: Vec<String> = source.lines().map(str::to_owned).collect();
+    let good = lines.len();
+    let file = dir.join("planted.jsonl");
+    lines.push(r#"{"type": "organization", "id": "bad-1", "name": "Atlantis Trading", "kind": "enterprise", "country": "XX"}"#.into());
+    lines.push(r#"{"type": "listing", "id": "bad-2", "owner": "nobody-here", "direction": "offer", "category": "service", "title": "Ghost", "body": "b", "language": "en"}"#.into());
+    lines.push(r#"{"type": "listing", "id": "bad-3", "owner": "org-d6ac09762f", "direction": "sell", "category": "service", "title": "", "body": "b", "language": "en"}"#.into());
+    lines.push(r#"{"type": "organization", "id": "bad-4", "name": "Broken"#.into());
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let name = file.display().to_string();
+    let expected = vec![
+        format!("{name}:{}: country: \"XX\" is not an ISO 3166-1 alpha-2 country code", good + 1),
+        format!("{name}:{}: owner: organization \"nobody-here\" does not exist", good + 2),
+        format!("{name}:{}: direction: \"sell\" is not a known direction; expected one of: offer, seek", good + 3),
+        format!("{name}:{}: title: must not be empty", good + 3),
+    ];
+    (file, good, expected)
+}
+
+fn export(db: impl AsRef<std::ffi::OsStr>, out: &Path) -> String {
+    let output = run(db, &["export", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    std::fs::read_to_string(out).unwrap()
+}
+
+backend_tests! {
+    fn the_match_dev_files_import_unchanged_and_completely(test_db) {
+        let db = test_db.url.as_str();
+        let files = match_dev_files();
+        let mut args = vec!["import"];
+        args.extend(files.iter().map(String::as_str));
+        let output = run(&db, &args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let expected_records: usize = files.iter().map(|f| line_count(Path::new(f))).sum();
+        let (orgs, people, listings, ties) = counts(&db);
+        assert_eq!((orgs + people + listings + ties) as usize, expected_records);
+        assert_eq!(listings, 2200);
+        // Idempotent: a second run changes nothing.
+        let output = run(&db, &args);
+        assert!(stderr(&output).contains("listings +0 ~0 =2200"), "{}", stderr(&output));
+        assert_eq!(counts(&db), (orgs, people, listings, ties));
+    }
+
+    
+
+    fn planted_bad_lines_are_each_reported_and_nothing_is_stored(test_db) {
+        let dir = test_db.dir();
+        let db = test_db.url.as_str();
+        let (file, _good, expected) = planted_file(dir);
+        let output = run(&db, &["import", file.to_str().unwrap()]);
+        assert!(!output.status.success());
+        let err = stderr(&output);
+        for message in &expected {
+            assert!(err.lines().any(|l| l == message), "missing `{message}` in:\n{err}");
+        }
+        let json_error = err.lines().filter(|l| l.contains(": (json): not valid JSON")).count();
+        assert_eq!(json_error, 1, "{err}");
+        assert!(err.contains("import rejected: 4 bad line(s), nothing was stored"), "{err}");
+        assert_eq!(counts(&db), (0, 0, 0, 0));
+    }
+
+
+    fn skip_invalid_stores_exactly_the_good_records(test_db) {
+        let dir = test_db.dir();
+        let db = test_db.url.as_str();
+        let (file, good, _) = planted_file(dir);
+        let output = run(&db, &["import", "--skip-invalid", file.to_str().unwrap()]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let (orgs, people, listings, ties) = counts(&db);
+        assert_eq!((orgs + people + listings + ties) as usize, good);
+        assert_eq!((orgs, listings), (200, 200));
+    }
+
+    
+
+    fn jsonl_and_csv_exports_reimport_to_the_same_data(test_db) {
+        let dir = test_db.dir();
+        let first = test_db.url.as_str();
+        let mut args = vec!["import".to_string()];
+        args.extend(match_dev_files());
+        // Add people and ties so every record type travels.
+        let extra = dir.join("extra.jsonl");
+        std::fs::write(
+            &extra,
+            concat!(
+                r#"{"type": "person", "id": "p-1", "name": "陈伟", "names": {"en": "Chen Wei"}, "affiliation": "org-d6ac09762f", "title": "Partner", "country": "HK", "expertise": ["arbitration", "construction, disputes"], "sectors": ["legal"], "languages": ["zh-Hant", "en"], "contact": {"email": "chen@huagang-law.example"}}"#, "\n",
+                r#"{"type": "tie", "from": "p-1", "to": "org-d6ac09762f", "kind": "member_of", "date": "2020-01-01", "source": "import"}"#, "\n",
+                r#"{"type": "tie", "id": "t-2", "from": "org-d6ac09762f", "to": "org-98cfe53b6e", "kind": "mou", "date": "2024-05-06", "evidence": "MoU; signed \"in Lahore\""}"#, "\n",
+            ),
+        )
+        .unwrap();
+        args.push(extra.display().to_string());
+        let output = run(&first, &args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(output.status.success(), "{}", stderr(&output));
+        let exported = export(&first, &dir.join("first.jsonl"));
+
+        let second_db = bridgehub_testkit::TestDb::new(test_db.backend);
+        let second = second_db.url.as_str();
+        let output = run(&second, &["import", dir.join("first.jsonl").to_str().unwrap()]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert_eq!(export(&second, &dir.join("second.jsonl")), exported, "JSON Lines round trip");
+
+        let csv_dir = dir.join("csv");
+        let output = run(&first, &["export", "--format", "csv", "--out", csv_dir.to_str().unwrap()]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let third_db = bridgehub_testkit::TestDb::new(test_db.backend);
+        let third = third_db.url.as_str();
+        for (file, kind) in [("organizations.csv", "organization"), ("people.csv", "person"), ("listings.csv", "listing"), ("ties.csv", "tie")] {
+            let output = run(&third, &["import", "--type", kind, csv_dir.join(file).to_str().unwrap()]);
+            assert!(output.status.success(), "{file}: {}", stderr(&output));
+        }
+        assert_eq!(export(&third, &dir.join("third.jsonl")), exported, "CSV round trip");
+    }
+
+
+    fn a_csv_with_its_own_headers_imports_through_a_mapping(test_db) {
+        let dir = test_db.dir();
+        let db = test_db.url.as_str();
+        let file = dir.join("members.csv");
+        std::fs::write(
+            &file,
+            "Member ID,Organisation,Type,Nation,Fields,Working languages,E-mail\n\
+             m-1,Kuala Lumpur Halal Exporters,enterprise,MY,agrifood;trade,ms;en,export@klhe.example\n\
+             m-2,Riyadh Logistics Council,chamber,SA,logistics,ar;en,\n",
+        )
+        .unwrap();
+        let output = run(&db, &[
+            "import", "--type", "organization", "--map",
+            "Member ID=id,Organisation=name,Type=kind,Nation=country,Fields=sectors,Working languages=languages,E-mail=contact.email",
+            file.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert_eq!(counts(&db).0, 2);
+        let exported = export(&db, &dir.join("out.jsonl"));
+        assert!(exported.contains(r#""sectors":["agrifood","trade"]"#), "{exported}");
+    }
+}
+
+#[test]
+fn migrate_data_copies_a_whole_hub_from_sqlite_to_postgres() {
+    let source = bridgehub_testkit::TestDb::new(bridgehub_testkit::Backend::Sqlite);
+    let target = bridgehub_testkit::TestDb::new(bridgehub_testkit::Backend::Postgres);
+    let output = run(&source.url, &["demo", "--people", "300"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = bin().args(["migrate-data", "--from", &source.url, "--to", &target.url]).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("copied in"), "{}", stderr(&output));
+    assert_eq!(counts(&target.url), counts(&source.url));
+    let from = export(&source.url, &source.dir().join("from.jsonl"));
+    let to = export(&target.url, &target.dir().join("to.jsonl"));
+    assert!(from == to, "the PostgreSQL copy exports exactly what the SQLite hub exports");
 }

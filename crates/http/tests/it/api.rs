@@ -2,219 +2,212 @@
 
 use serde_json::{json, Value};
 
+use bridgehub_testkit::backend_tests;
+
 use crate::{listing_body, org_body, TestApp};
 
-#[test]
-fn health_and_readiness_answer() {
-    let app = TestApp::spawn();
-    assert_eq!(app.get("/api/health"), (200, json!({"status": "ok", "backend": "sqlite"})));
-    assert_eq!(app.get("/api/ready").0, 200);
-}
-
-#[test]
-fn openapi_describes_every_route() {
-    let app = TestApp::spawn();
-    let (status, doc) = app.get("/api/openapi.json");
-    assert_eq!(status, 200);
-    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    let paths = doc["paths"].as_object().unwrap();
-    for (path, methods) in [
-        ("/api/health", vec!["get"]),
-        ("/api/ready", vec!["get"]),
-        ("/api/v1/stats", vec!["get"]),
-        ("/api/v1/organizations", vec!["get", "post"]),
-        ("/api/v1/organizations/{id}", vec!["get", "put", "delete"]),
-        ("/api/v1/listings", vec!["get", "post"]),
-        ("/api/v1/listings/{id}", vec!["get", "put", "delete"]),
-        ("/api/v1/listings/{id}/withdraw", vec!["post"]),
-        ("/api/v1/people", vec!["get"]),
-        ("/api/v1/people/{id}", vec!["get"]),
-        ("/api/v1/ties", vec!["get"]),
-        ("/api/v1/reference/countries", vec!["get"]),
-        ("/api/v1/reference/regions", vec!["get"]),
-        ("/api/v1/reference/groupings", vec!["get"]),
-        ("/api/v1/reference/languages", vec!["get"]),
-        ("/api/v1/reference/vocabulary", vec!["get"]),
-    ] {
-        let entry = paths.get(path).unwrap_or_else(|| panic!("{path} is described"));
-        for method in methods {
-            assert!(entry.get(method).is_some(), "{method} {path} is described");
-        }
+backend_tests! {
+    fn health_and_readiness_answer(db) {
+        let app = TestApp::spawn(&db);
+        let backend = if db.url.starts_with("postgres") { "postgres" } else { "sqlite" };
+        assert_eq!(app.get("/api/health"), (200, json!({"status": "ok", "backend": backend})));
+        assert_eq!(app.get("/api/ready").0, 200);
     }
-    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
-}
 
-#[test]
-fn an_organization_is_created_read_updated_and_deleted() {
-    let app = TestApp::spawn();
-    let (status, created) = app.post("/api/v1/organizations", &org_body("org-vn-1", "VN"));
-    assert_eq!(status, 201, "{created}");
-    assert_eq!(created["id"], "org-vn-1");
-    assert_eq!(created["version"], 1);
-    assert_eq!(created["names"]["zh-Hans"], "测试机构");
-
-    let (status, fetched) = app.get("/api/v1/organizations/org-vn-1");
-    assert_eq!(status, 200);
-    assert_eq!(fetched["sectors"], json!(["logistics", "agrifood"]));
-
-    let mut changed = org_body("org-vn-1", "VN");
-    changed["name"] = json!("Saigon Cold Chain");
-    let (status, updated) = app.put("/api/v1/organizations/org-vn-1", &changed, Some(1));
-    assert_eq!(status, 200, "{updated}");
-    assert_eq!((updated["name"].as_str(), updated["version"].as_i64()), (Some("Saigon Cold Chain"), Some(2)));
-
-    assert_eq!(app.delete("/api/v1/organizations/org-vn-1"), 204);
-    let (status, body) = app.get("/api/v1/organizations/org-vn-1");
-    assert_eq!(status, 404);
-    assert_eq!(body["error"]["code"], "organization_not_found");
-    assert_eq!(app.delete("/api/v1/organizations/org-vn-1"), 404);
-}
-
-#[test]
-fn a_created_organization_without_id_gets_one() {
-    let app = TestApp::spawn();
-    let mut body = org_body("x", "SG");
-    body.as_object_mut().unwrap().remove("id");
-    let (status, created) = app.post("/api/v1/organizations", &body);
-    assert_eq!(status, 201, "{created}");
-    let id = created["id"].as_str().unwrap();
-    assert!(id.starts_with("org-"));
-    assert_eq!(app.get(&format!("/api/v1/organizations/{id}")).0, 200);
-}
-
-#[test]
-fn validation_errors_name_the_field_and_store_nothing() {
-    let app = TestApp::spawn();
-    let mut body = org_body("org-bad", "XX");
-    body["sectors"] = json!(["logistics", "cooking"]);
-    let (status, error) = app.post("/api/v1/organizations", &body);
-    assert_eq!(status, 422);
-    assert_eq!(error["error"]["code"], "validation_failed");
-    assert_eq!(error["error"]["field"], "country");
-    assert!(error["error"]["message"].as_str().unwrap().contains("\"XX\" is not an ISO 3166-1 alpha-2 country code"));
-    let details: Vec<&str> = error["error"]["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
-    assert_eq!(details, vec!["country", "sectors[1]"]);
-    assert_eq!(app.get("/api/v1/organizations/org-bad").0, 404);
-}
-
-#[test]
-fn malformed_json_and_bad_queries_get_json_errors() {
-    let app = TestApp::spawn();
-    let (status, error) = app.post_raw("/api/v1/organizations", "{not json");
-    assert_eq!(status, 400);
-    assert_eq!(error["error"]["code"], "invalid_json");
-    let (status, error) = app.get("/api/v1/organizations?limit=0");
-    assert_eq!(status, 400);
-    assert_eq!((error["error"]["code"].as_str(), error["error"]["field"].as_str()), (Some("invalid_query"), Some("limit")));
-    let (status, error) = app.get("/api/v1/organizations?group=mars");
-    assert_eq!((status, error["error"]["field"].as_str()), (400, Some("group")));
-    let (status, error) = app.get("/api/v1/organizations?limit=abc");
-    assert_eq!((status, error["error"]["code"].as_str()), (400, Some("invalid_query")));
-    let (status, error) = app.get("/api/v1/organizations?cursor=zz");
-    assert_eq!((status, error["error"]["field"].as_str()), (400, Some("cursor")));
-    let (status, error) = app.get("/api/v1/nothing-here");
-    assert_eq!((status, error["error"]["code"].as_str()), (404, Some("route_not_found")));
-}
-
-#[test]
-fn concurrent_edits_never_lose_an_update() {
-    let app = TestApp::spawn();
-    app.post("/api/v1/organizations", &org_body("org-1", "TH"));
-    let mut first = org_body("org-1", "TH");
-    first["name"] = json!("First edit");
-    let mut second = org_body("org-1", "TH");
-    second["name"] = json!("Second edit");
-    assert_eq!(app.put("/api/v1/organizations/org-1", &first, Some(1)).0, 200);
-    let (status, error) = app.put("/api/v1/organizations/org-1", &second, Some(1));
-    assert_eq!(status, 409);
-    assert_eq!(error["error"]["code"], "version_conflict");
-    assert_eq!(app.get("/api/v1/organizations/org-1").1["name"], "First edit");
-    // The version may also travel in the body.
-    second["version"] = json!(2);
-    assert_eq!(app.put("/api/v1/organizations/org-1", &second, None).0, 200);
-}
-
-#[test]
-fn an_id_in_the_body_cannot_rename_a_record() {
-    let app = TestApp::spawn();
-    app.post("/api/v1/organizations", &org_body("org-1", "TH"));
-    let (status, error) = app.put("/api/v1/organizations/org-1", &org_body("org-2", "TH"), None);
-    assert_eq!((status, error["error"]["field"].as_str()), (422, Some("id")));
-    assert_eq!(app.post("/api/v1/organizations", &org_body("org-1", "TH")).1["error"]["code"], "id_taken");
-}
-
-#[test]
-fn listings_need_an_existing_owner_and_can_be_withdrawn() {
-    let app = TestApp::spawn();
-    let (status, error) = app.post("/api/v1/listings", &listing_body("lst-1", "org-ghost"));
-    assert_eq!((status, error["error"]["code"].as_str(), error["error"]["field"].as_str()), (422, Some("reference_not_found"), Some("owner")));
-    app.post("/api/v1/organizations", &org_body("org-vn", "VN"));
-    let (status, created) = app.post("/api/v1/listings", &listing_body("lst-1", "org-vn"));
-    assert_eq!(status, 201, "{created}");
-    assert_eq!(app.get("/api/v1/listings").1["items"].as_array().unwrap().len(), 1);
-
-    let (status, withdrawn) = app.post("/api/v1/listings/lst-1/withdraw", &json!({}));
-    assert_eq!((status, withdrawn["status"].as_str()), (200, Some("withdrawn")));
-    assert!(app.get("/api/v1/listings").1["items"].as_array().unwrap().is_empty(), "withdrawn listings are not listed");
-    assert_eq!(app.get("/api/v1/listings?include_inactive=true").1["items"].as_array().unwrap().len(), 1);
-    assert_eq!(app.delete("/api/v1/listings/lst-1"), 204);
-}
-
-#[test]
-fn filters_and_cursor_paging_walk_the_whole_directory() {
-    let app = TestApp::spawn();
-    for i in 0..12 {
-        let country = ["VN", "TH", "AE", "FR"][i % 4];
-        app.post("/api/v1/organizations", &org_body(&format!("org-{i:02}"), country));
-    }
-    let mut ids = Vec::new();
-    let mut path = "/api/v1/organizations?limit=5".to_string();
-    loop {
-        let (status, page) = app.get(&path);
+    fn openapi_describes_every_route(db) {
+        let app = TestApp::spawn(&db);
+        let (status, doc) = app.get("/api/openapi.json");
         assert_eq!(status, 200);
-        ids.extend(page["items"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap().to_owned()));
-        match page["next_cursor"].as_str() {
-            Some(cursor) => path = format!("/api/v1/organizations?limit=5&cursor={cursor}"),
-            None => break,
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+        let paths = doc["paths"].as_object().unwrap();
+        for (path, methods) in [
+            ("/api/health", vec!["get"]),
+            ("/api/ready", vec!["get"]),
+            ("/api/v1/stats", vec!["get"]),
+            ("/api/v1/organizations", vec!["get", "post"]),
+            ("/api/v1/organizations/{id}", vec!["get", "put", "delete"]),
+            ("/api/v1/listings", vec!["get", "post"]),
+            ("/api/v1/listings/{id}", vec!["get", "put", "delete"]),
+            ("/api/v1/listings/{id}/withdraw", vec!["post"]),
+            ("/api/v1/people", vec!["get"]),
+            ("/api/v1/people/{id}", vec!["get"]),
+            ("/api/v1/ties", vec!["get"]),
+            ("/api/v1/reference/countries", vec!["get"]),
+            ("/api/v1/reference/regions", vec!["get"]),
+            ("/api/v1/reference/groupings", vec!["get"]),
+            ("/api/v1/reference/languages", vec!["get"]),
+            ("/api/v1/reference/vocabulary", vec!["get"]),
+        ] {
+            let entry = paths.get(path).unwrap_or_else(|| panic!("{path} is described"));
+            for method in methods {
+                assert!(entry.get(method).is_some(), "{method} {path} is described");
+            }
         }
+        assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
     }
-    assert_eq!(ids.len(), 12);
-    let count = |query: &str| app.get(&format!("/api/v1/organizations?{query}")).1["items"].as_array().unwrap().len();
-    assert_eq!(count("group=asean"), 6);
-    assert_eq!(count("group=gcc"), 3);
-    assert_eq!(count("country=VN,FR"), 6);
-    assert_eq!(count("country=VN&group=gcc"), 0);
-    assert_eq!(count("sector=agrifood&language=vi"), 12);
-    assert_eq!(count("q=cold%20storage"), 12);
-    assert_eq!(count("kind=ngo"), 0);
-}
 
-#[test]
-fn contact_details_are_never_returned() {
-    let app = TestApp::spawn();
-    app.post("/api/v1/organizations", &org_body("org-secret", "HK"));
-    app.post("/api/v1/listings", &listing_body("lst-secret", "org-secret"));
-    for path in [
-        "/api/v1/organizations", "/api/v1/organizations/org-secret", "/api/v1/listings",
-        "/api/v1/listings/lst-secret", "/api/v1/people", "/api/v1/ties",
-    ] {
-        let (_, text) = app.get_text(path);
-        assert!(!text.contains("secret.example"), "{path} leaks an e-mail");
-        assert!(!text.contains("3822 0000"), "{path} leaks a phone number");
+    fn an_organization_is_created_read_updated_and_deleted(db) {
+        let app = TestApp::spawn(&db);
+        let (status, created) = app.post("/api/v1/organizations", &org_body("org-vn-1", "VN"));
+        assert_eq!(status, 201, "{created}");
+        assert_eq!(created["id"], "org-vn-1");
+        assert_eq!(created["version"], 1);
+        assert_eq!(created["names"]["zh-Hans"], "测试机构");
+
+        let (status, fetched) = app.get("/api/v1/organizations/org-vn-1");
+        assert_eq!(status, 200);
+        assert_eq!(fetched["sectors"], json!(["logistics", "agrifood"]));
+
+        let mut changed = org_body("org-vn-1", "VN");
+        changed["name"] = json!("Saigon Cold Chain");
+        let (status, updated) = app.put("/api/v1/organizations/org-vn-1", &changed, Some(1));
+        assert_eq!(status, 200, "{updated}");
+        assert_eq!((updated["name"].as_str(), updated["version"].as_i64()), (Some("Saigon Cold Chain"), Some(2)));
+
+        assert_eq!(app.delete("/api/v1/organizations/org-vn-1"), 204);
+        let (status, body) = app.get("/api/v1/organizations/org-vn-1");
+        assert_eq!(status, 404);
+        assert_eq!(body["error"]["code"], "organization_not_found");
+        assert_eq!(app.delete("/api/v1/organizations/org-vn-1"), 404);
     }
-    assert_eq!(app.get("/api/v1/organizations/org-secret").1["has_contact"], Value::Bool(true));
-}
 
-#[test]
-fn reference_data_lists_countries_groupings_and_labelled_sectors() {
-    let app = TestApp::spawn();
-    let (_, countries) = app.get("/api/v1/reference/countries");
-    let hk = countries.as_array().unwrap().iter().find(|c| c["code"] == "HK").unwrap();
-    assert_eq!(hk["subregion"], "030");
-    assert!(hk["groupings"].as_array().unwrap().contains(&json!("greater_bay_area")));
-    let (_, groupings) = app.get("/api/v1/reference/groupings");
-    assert_eq!(groupings.as_array().unwrap().len(), 14);
-    let (_, vocabulary) = app.get("/api/v1/reference/vocabulary");
-    assert_eq!(vocabulary["sectors"].as_array().unwrap().len(), 24);
-    assert_eq!(app.get("/api/v1/stats").1["organizations"], 0);
+    fn a_created_organization_without_id_gets_one(db) {
+        let app = TestApp::spawn(&db);
+        let mut body = org_body("x", "SG");
+        body.as_object_mut().unwrap().remove("id");
+        let (status, created) = app.post("/api/v1/organizations", &body);
+        assert_eq!(status, 201, "{created}");
+        let id = created["id"].as_str().unwrap();
+        assert!(id.starts_with("org-"));
+        assert_eq!(app.get(&format!("/api/v1/organizations/{id}")).0, 200);
+    }
+
+    fn validation_errors_name_the_field_and_store_nothing(db) {
+        let app = TestApp::spawn(&db);
+        let mut body = org_body("org-bad", "XX");
+        body["sectors"] = json!(["logistics", "cooking"]);
+        let (status, error) = app.post("/api/v1/organizations", &body);
+        assert_eq!(status, 422);
+        assert_eq!(error["error"]["code"], "validation_failed");
+        assert_eq!(error["error"]["field"], "country");
+        assert!(error["error"]["message"].as_str().unwrap().contains("\"XX\" is not an ISO 3166-1 alpha-2 country code"));
+        let details: Vec<&str> = error["error"]["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
+        assert_eq!(details, vec!["country", "sectors[1]"]);
+        assert_eq!(app.get("/api/v1/organizations/org-bad").0, 404);
+    }
+
+    fn malformed_json_and_bad_queries_get_json_errors(db) {
+        let app = TestApp::spawn(&db);
+        let (status, error) = app.post_raw("/api/v1/organizations", "{not json");
+        assert_eq!(status, 400);
+        assert_eq!(error["error"]["code"], "invalid_json");
+        let (status, error) = app.get("/api/v1/organizations?limit=0");
+        assert_eq!(status, 400);
+        assert_eq!((error["error"]["code"].as_str(), error["error"]["field"].as_str()), (Some("invalid_query"), Some("limit")));
+        let (status, error) = app.get("/api/v1/organizations?group=mars");
+        assert_eq!((status, error["error"]["field"].as_str()), (400, Some("group")));
+        let (status, error) = app.get("/api/v1/organizations?limit=abc");
+        assert_eq!((status, error["error"]["code"].as_str()), (400, Some("invalid_query")));
+        let (status, error) = app.get("/api/v1/organizations?cursor=zz");
+        assert_eq!((status, error["error"]["field"].as_str()), (400, Some("cursor")));
+        let (status, error) = app.get("/api/v1/nothing-here");
+        assert_eq!((status, error["error"]["code"].as_str()), (404, Some("route_not_found")));
+    }
+
+    fn concurrent_edits_never_lose_an_update(db) {
+        let app = TestApp::spawn(&db);
+        app.post("/api/v1/organizations", &org_body("org-1", "TH"));
+        let mut first = org_body("org-1", "TH");
+        first["name"] = json!("First edit");
+        let mut second = org_body("org-1", "TH");
+        second["name"] = json!("Second edit");
+        assert_eq!(app.put("/api/v1/organizations/org-1", &first, Some(1)).0, 200);
+        let (status, error) = app.put("/api/v1/organizations/org-1", &second, Some(1));
+        assert_eq!(status, 409);
+        assert_eq!(error["error"]["code"], "version_conflict");
+        assert_eq!(app.get("/api/v1/organizations/org-1").1["name"], "First edit");
+        // The version may also travel in the body.
+        second["version"] = json!(2);
+        assert_eq!(app.put("/api/v1/organizations/org-1", &second, None).0, 200);
+    }
+
+    fn an_id_in_the_body_cannot_rename_a_record(db) {
+        let app = TestApp::spawn(&db);
+        app.post("/api/v1/organizations", &org_body("org-1", "TH"));
+        let (status, error) = app.put("/api/v1/organizations/org-1", &org_body("org-2", "TH"), None);
+        assert_eq!((status, error["error"]["field"].as_str()), (422, Some("id")));
+        assert_eq!(app.post("/api/v1/organizations", &org_body("org-1", "TH")).1["error"]["code"], "id_taken");
+    }
+
+    fn listings_need_an_existing_owner_and_can_be_withdrawn(db) {
+        let app = TestApp::spawn(&db);
+        let (status, error) = app.post("/api/v1/listings", &listing_body("lst-1", "org-ghost"));
+        assert_eq!((status, error["error"]["code"].as_str(), error["error"]["field"].as_str()), (422, Some("reference_not_found"), Some("owner")));
+        app.post("/api/v1/organizations", &org_body("org-vn", "VN"));
+        let (status, created) = app.post("/api/v1/listings", &listing_body("lst-1", "org-vn"));
+        assert_eq!(status, 201, "{created}");
+        assert_eq!(app.get("/api/v1/listings").1["items"].as_array().unwrap().len(), 1);
+
+        let (status, withdrawn) = app.post("/api/v1/listings/lst-1/withdraw", &json!({}));
+        assert_eq!((status, withdrawn["status"].as_str()), (200, Some("withdrawn")));
+        assert!(app.get("/api/v1/listings").1["items"].as_array().unwrap().is_empty(), "withdrawn listings are not listed");
+        assert_eq!(app.get("/api/v1/listings?include_inactive=true").1["items"].as_array().unwrap().len(), 1);
+        assert_eq!(app.delete("/api/v1/listings/lst-1"), 204);
+    }
+
+    fn filters_and_cursor_paging_walk_the_whole_directory(db) {
+        let app = TestApp::spawn(&db);
+        for i in 0..12 {
+            let country = ["VN", "TH", "AE", "FR"][i % 4];
+            app.post("/api/v1/organizations", &org_body(&format!("org-{i:02}"), country));
+        }
+        let mut ids = Vec::new();
+        let mut path = "/api/v1/organizations?limit=5".to_string();
+        loop {
+            let (status, page) = app.get(&path);
+            assert_eq!(status, 200);
+            ids.extend(page["items"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap().to_owned()));
+            match page["next_cursor"].as_str() {
+                Some(cursor) => path = format!("/api/v1/organizations?limit=5&cursor={cursor}"),
+                None => break,
+            }
+        }
+        assert_eq!(ids.len(), 12);
+        let count = |query: &str| app.get(&format!("/api/v1/organizations?{query}")).1["items"].as_array().unwrap().len();
+        assert_eq!(count("group=asean"), 6);
+        assert_eq!(count("group=gcc"), 3);
+        assert_eq!(count("country=VN,FR"), 6);
+        assert_eq!(count("country=VN&group=gcc"), 0);
+        assert_eq!(count("sector=agrifood&language=vi"), 12);
+        assert_eq!(count("q=cold%20storage"), 12);
+        assert_eq!(count("kind=ngo"), 0);
+    }
+
+    fn contact_details_are_never_returned(db) {
+        let app = TestApp::spawn(&db);
+        app.post("/api/v1/organizations", &org_body("org-secret", "HK"));
+        app.post("/api/v1/listings", &listing_body("lst-secret", "org-secret"));
+        for path in [
+            "/api/v1/organizations", "/api/v1/organizations/org-secret", "/api/v1/listings",
+            "/api/v1/listings/lst-secret", "/api/v1/people", "/api/v1/ties",
+        ] {
+            let (_, text) = app.get_text(path);
+            assert!(!text.contains("secret.example"), "{path} leaks an e-mail");
+            assert!(!text.contains("3822 0000"), "{path} leaks a phone number");
+        }
+        assert_eq!(app.get("/api/v1/organizations/org-secret").1["has_contact"], Value::Bool(true));
+    }
+
+    fn reference_data_lists_countries_groupings_and_labelled_sectors(db) {
+        let app = TestApp::spawn(&db);
+        let (_, countries) = app.get("/api/v1/reference/countries");
+        let hk = countries.as_array().unwrap().iter().find(|c| c["code"] == "HK").unwrap();
+        assert_eq!(hk["subregion"], "030");
+        assert!(hk["groupings"].as_array().unwrap().contains(&json!("greater_bay_area")));
+        let (_, groupings) = app.get("/api/v1/reference/groupings");
+        assert_eq!(groupings.as_array().unwrap().len(), 14);
+        let (_, vocabulary) = app.get("/api/v1/reference/vocabulary");
+        assert_eq!(vocabulary["sectors"].as_array().unwrap().len(), 24);
+        assert_eq!(app.get("/api/v1/stats").1["organizations"], 0);
+    }
 }

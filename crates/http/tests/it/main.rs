@@ -1,11 +1,13 @@
-//! API integration tests: the real server on 127.0.0.1:0 over a fresh SQLite file,
-//! spoken to over real HTTP. One test binary for the whole crate.
+//! API integration tests: the real server on 127.0.0.1:0 over a fresh database (every
+//! test runs on SQLite and again on PostgreSQL), spoken to over real HTTP. One test
+//! binary for the whole crate.
 
 mod api;
 
 use std::sync::mpsc;
 
 use bridgehub_app::Hub;
+use bridgehub_testkit::TestDb;
 use serde_json::{json, Value};
 use ureq::Agent;
 
@@ -14,15 +16,13 @@ pub struct TestApp {
     pub base: String,
     pub agent: Agent,
     pub hub: Hub,
-    _dir: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl TestApp {
-    pub fn spawn() -> TestApp {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db = dir.path().join("hub.db");
-        let hub = Hub::open(db.to_str().expect("utf-8 path")).expect("open hub");
+    /// Starts a server over `db`.
+    pub fn spawn(db: &TestDb) -> TestApp {
+        let hub = Hub::open(&db.url).expect("open hub");
         let (addr_tx, addr_rx) = mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let server_hub = hub.clone();
@@ -40,7 +40,7 @@ impl TestApp {
         });
         let addr = addr_rx.recv().expect("server address");
         let agent: Agent = Agent::config_builder().http_status_as_error(false).build().into();
-        TestApp { base: format!("http://{addr}"), agent, hub, _dir: dir, stop: Some(stop_tx) }
+        TestApp { base: format!("http://{addr}"), agent, hub, stop: Some(stop_tx) }
     }
 
     pub fn url(&self, path: &str) -> String {

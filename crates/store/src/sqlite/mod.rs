@@ -1,7 +1,7 @@
 //! The SQLite backend: WAL journal, `synchronous=FULL`, foreign keys on, one writer
 //! connection behind a mutex, a small pool of read connections, versioned migrations.
 
-mod codec;
+
 mod query;
 mod write;
 

@@ -4,9 +4,10 @@ use bridgehub_domain::{CountryCode, Listing, Organization, Person, Tie};
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row};
 
-use super::codec;
+use crate::codec;
+use crate::cursor::{decode_cursor, encode_cursor, like_escape};
 use crate::{
-    ExportItem, ListingQuery, OrgQuery, Page, PartyKind, PersonQuery, Result, StoreError, TieQuery, Versioned,
+    ExportItem, ListingQuery, OrgQuery, Page, PartyKind, PersonQuery, Result, TieQuery, Versioned,
 };
 
 const MAX_PAGE: u32 = 500;
@@ -15,7 +16,7 @@ fn one<T>(
     conn: &Connection,
     sql: &str,
     id: &str,
-    map: fn(&Row<'_>) -> Result<Versioned<T>>,
+    map: impl Fn(&Row<'_>) -> Result<Versioned<T>>,
 ) -> Result<Option<Versioned<T>>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query([id])?;
@@ -26,15 +27,15 @@ fn one<T>(
 }
 
 pub(crate) fn organization(conn: &Connection, id: &str) -> Result<Option<Versioned<Organization>>> {
-    one(conn, "SELECT * FROM organizations WHERE id = ?1", id, codec::organization)
+    one(conn, "SELECT * FROM organizations WHERE id = ?1", id, |r| codec::organization(r))
 }
 
 pub(crate) fn person(conn: &Connection, id: &str) -> Result<Option<Versioned<Person>>> {
-    one(conn, "SELECT * FROM people WHERE id = ?1", id, codec::person)
+    one(conn, "SELECT * FROM people WHERE id = ?1", id, |r| codec::person(r))
 }
 
 pub(crate) fn listing(conn: &Connection, id: &str) -> Result<Option<Versioned<Listing>>> {
-    one(conn, "SELECT * FROM listings WHERE id = ?1", id, codec::listing)
+    one(conn, "SELECT * FROM listings WHERE id = ?1", id, |r| codec::listing(r))
 }
 
 fn ids_json(ids: &[&str]) -> String {
@@ -61,23 +62,6 @@ pub(crate) fn existing_ids(conn: &Connection, table: &str, ids: &[&str]) -> Resu
     let mut stmt = conn.prepare_cached(&format!("SELECT id FROM {table} WHERE id IN (SELECT value FROM json_each(?1))"))?;
     let rows = stmt.query_map([ids_json(ids)], |row| row.get::<_, String>(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// Cursors are the last id of the previous page, hex-encoded so they stay opaque.
-fn encode_cursor(id: &str) -> String {
-    id.bytes().map(|b| format!("{b:02x}")).collect()
-}
-
-fn decode_cursor(cursor: &str) -> Result<String> {
-    let bad = || StoreError::InvalidCursor(cursor.chars().take(40).collect());
-    if cursor.len() % 2 != 0 || cursor.len() > 512 {
-        return Err(bad());
-    }
-    let bytes: Option<Vec<u8>> = (0..cursor.len())
-        .step_by(2)
-        .map(|i| cursor.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
-        .collect();
-    bytes.and_then(|b| String::from_utf8(b).ok()).ok_or_else(bad)
 }
 
 /// A WHERE clause under construction, with its parameters.
@@ -158,16 +142,12 @@ impl Filter {
     }
 }
 
-fn like_escape(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-}
-
 fn page<T>(
     conn: &Connection,
     sql: &str,
     params: &[Value],
     limit: u32,
-    map: fn(&Row<'_>) -> Result<Versioned<T>>,
+    map: impl Fn(&Row<'_>) -> Result<Versioned<T>>,
     id_of: fn(&T) -> &str,
 ) -> Result<Page<Versioned<T>>> {
     let limit = limit.clamp(1, MAX_PAGE) as usize;
@@ -200,7 +180,7 @@ pub(crate) fn list_organizations(conn: &Connection, q: &OrgQuery) -> Result<Page
     }
     f.cursor("id", q.cursor.as_deref())?;
     let sql = f.sql("SELECT * FROM organizations", "id", q.limit);
-    page(conn, &sql, &f.params, q.limit, codec::organization, |o| o.id.as_str())
+    page(conn, &sql, &f.params, q.limit, |r| codec::organization(r), |o| o.id.as_str())
 }
 
 pub(crate) fn list_people(conn: &Connection, q: &PersonQuery) -> Result<Page<Versioned<Person>>> {
@@ -214,7 +194,7 @@ pub(crate) fn list_people(conn: &Connection, q: &PersonQuery) -> Result<Page<Ver
     f.text(&["name", "names", "title", "expertise", "bio"], q.text.as_deref());
     f.cursor("id", q.cursor.as_deref())?;
     let sql = f.sql("SELECT * FROM people", "id", q.limit);
-    page(conn, &sql, &f.params, q.limit, codec::person, |p| p.id.as_str())
+    page(conn, &sql, &f.params, q.limit, |r| codec::person(r), |p| p.id.as_str())
 }
 
 pub(crate) fn list_listings(conn: &Connection, q: &ListingQuery) -> Result<Page<Versioned<Listing>>> {
@@ -239,7 +219,7 @@ pub(crate) fn list_listings(conn: &Connection, q: &ListingQuery) -> Result<Page<
     }
     f.cursor("l.id", q.cursor.as_deref())?;
     let sql = f.sql("SELECT l.* FROM listings l JOIN organizations o ON o.id = l.owner", "l.id", q.limit);
-    page(conn, &sql, &f.params, q.limit, codec::listing, |l| l.id.as_str())
+    page(conn, &sql, &f.params, q.limit, |r| codec::listing(r), |l| l.id.as_str())
 }
 
 pub(crate) fn list_ties(conn: &Connection, q: &TieQuery) -> Result<Page<Versioned<Tie>>> {
@@ -249,7 +229,7 @@ pub(crate) fn list_ties(conn: &Connection, q: &TieQuery) -> Result<Page<Versione
     }
     f.cursor("id", q.cursor.as_deref())?;
     let sql = f.sql("SELECT * FROM ties", "id", q.limit);
-    page(conn, &sql, &f.params, q.limit, codec::tie, |t| t.id.as_str())
+    page(conn, &sql, &f.params, q.limit, |r| codec::tie(r), |t| t.id.as_str())
 }
 
 pub(crate) fn for_each_record(conn: &Connection, visit: &mut dyn FnMut(ExportItem) -> Result<()>) -> Result<()> {
@@ -274,22 +254,4 @@ pub(crate) fn for_each_record(conn: &Connection, visit: &mut dyn FnMut(ExportIte
         visit(ExportItem::Tie(codec::tie(row)?.record))?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_reject_garbage() {
-        let cursor = encode_cursor("org-ä1");
-        assert_eq!(decode_cursor(&cursor).unwrap(), "org-ä1");
-        assert!(matches!(decode_cursor("zz"), Err(StoreError::InvalidCursor(_))));
-        assert!(matches!(decode_cursor("abc"), Err(StoreError::InvalidCursor(_))));
-    }
-
-    #[test]
-    fn like_patterns_escape_wildcards() {
-        assert_eq!(like_escape("50%_a\\"), "50\\%\\_a\\\\");
-    }
 }

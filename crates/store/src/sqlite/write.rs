@@ -6,12 +6,10 @@ use std::sync::LazyLock;
 use bridgehub_domain::{Listing, Organization, Person};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
-use super::codec::{list_json, names_json};
+use crate::codec::{list_json, names_json};
 use crate::{ImportBatch, ImportCounts, KindCounts, PartyKind, Result, StoreError, TypedTie};
 
-pub(crate) fn now() -> String {
-    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
-}
+pub(crate) use crate::codec::now;
 
 /// Builds `INSERT ... ON CONFLICT(id) DO UPDATE ... WHERE <something changed> RETURNING version`.
 fn upsert_sql(table: &str, columns: &[&str]) -> String {

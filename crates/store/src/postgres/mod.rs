@@ -1,0 +1,330 @@
+//! The PostgreSQL backend, for hubs that outgrow one machine: several app nodes on one
+//! database. Same tables and semantics as SQLite's; versioned migrations in
+//! `migrations/postgres`, applied under an advisory lock so that nodes starting together
+//! migrate once; a small connection pool; imports in batched `unnest` upserts.
+
+mod query;
+mod write;
+
+use std::sync::Mutex;
+
+use bridgehub_domain::{Listing, Organization, Person, Tie};
+use postgres::{Client, NoTls};
+
+use crate::codec::Columns;
+use crate::{
+    Counts, ExportItem, ImportBatch, ImportCounts, ListingQuery, OrgQuery, Page, PartyKind, PersonQuery,
+    Result, Store, StoreError, TieQuery, Versioned,
+};
+
+const MAX_IDLE: usize = 8;
+const MIGRATION_LOCK: i64 = 0x4272_6964_6765; // "Bridge"
+
+const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../migrations/postgres/0001_init.sql"))];
+
+impl Columns for postgres::Row {
+    fn text(&self, name: &str) -> Result<String> {
+        Ok(self.try_get(name)?)
+    }
+    fn opt_text(&self, name: &str) -> Result<Option<String>> {
+        Ok(self.try_get(name)?)
+    }
+    fn int(&self, name: &str) -> Result<i64> {
+        Ok(self.try_get(name)?)
+    }
+    fn flag(&self, name: &str) -> Result<bool> {
+        Ok(self.try_get(name)?)
+    }
+}
+
+/// A hub database on a PostgreSQL server.
+pub struct PgStore {
+    url: String,
+    pool: Mutex<Vec<Client>>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore").field("url", &redact(&self.url)).finish()
+    }
+}
+
+/// The URL without its password, for messages and logs.
+pub(crate) fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}@{}", &url[..scheme + 3], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// `url` with its database name replaced.
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    format!("{base}/{database}{query}")
+}
+
+/// Creates an empty database named `name` on the server of `admin_url`; returns its URL.
+/// For tests and benchmarks: `name` must be a plain identifier.
+pub fn create_database(admin_url: &str, name: &str) -> Result<String> {
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        return Err(StoreError::Corrupt(format!("\"{name}\" is not a plain database name")));
+    }
+    connect(admin_url)?.batch_execute(&format!("CREATE DATABASE {name}"))?;
+    Ok(with_database(admin_url, name))
+}
+
+/// Drops a database made by [`create_database`], closing its connections.
+pub fn drop_database(admin_url: &str, name: &str) -> Result<()> {
+    if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        return Err(StoreError::Corrupt(format!("\"{name}\" is not a plain database name")));
+    }
+    connect(admin_url)?.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+    Ok(())
+}
+
+fn connect(url: &str) -> Result<Client> {
+    Client::connect(url, NoTls).map_err(|err| {
+        StoreError::Corrupt(format!("cannot connect to PostgreSQL at {}: {err}", redact(url)))
+    })
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user@host:port/database`) and brings the schema up to date.
+    pub fn open(url: &str) -> Result<Self> {
+        let mut client = connect(url)?;
+        migrate(&mut client)?;
+        tracing::debug!(url = %redact(url), "postgres store open");
+        Ok(PgStore { url: url.to_owned(), pool: Mutex::new(vec![client]) })
+    }
+
+    fn with_client<T>(&self, work: impl FnOnce(&mut Client) -> Result<T>) -> Result<T> {
+        let pooled = self.pool.lock().ok().and_then(|mut pool| pool.pop());
+        let mut client = match pooled {
+            Some(client) if !client.is_closed() => client,
+            _ => connect(&self.url)?,
+        };
+        let result = work(&mut client);
+        if !client.is_closed() {
+            if let Ok(mut pool) = self.pool.lock() {
+                if pool.len() < MAX_IDLE {
+                    pool.push(client);
+                }
+            }
+        }
+        result
+    }
+}
+
+fn migrate(client: &mut Client) -> Result<()> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+    )?;
+    let current: i32 = tx.query_one("SELECT COALESCE(max(version), 0) FROM schema_migrations", &[])?.get(0);
+    let known = MIGRATIONS.last().map(|(v, _)| *v).unwrap_or(0);
+    if current > known {
+        return Err(StoreError::Corrupt(format!(
+            "the database has schema version {current}, newer than this program's {known}; upgrade bridgehub"
+        )));
+    }
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+        tx.batch_execute(sql)?;
+        tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[version])?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn import(&self, batch: &ImportBatch, progress: &mut dyn FnMut(u64)) -> Result<ImportCounts> {
+        self.with_client(|client| write::import(client, batch, progress))
+    }
+
+    fn party_kinds(&self, ids: &[&str]) -> Result<Vec<(String, PartyKind)>> {
+        self.with_client(|client| query::party_kinds(client, ids))
+    }
+
+    fn existing_listing_ids(&self, ids: &[&str]) -> Result<Vec<String>> {
+        self.with_client(|client| query::existing_ids(client, "listings", ids))
+    }
+
+    fn organization(&self, id: &str) -> Result<Option<Versioned<Organization>>> {
+        self.with_client(|client| query::organization(client, id, false))
+    }
+
+    fn insert_organization(&self, org: &Organization) -> Result<Versioned<Organization>> {
+        self.with_client(|client| {
+            let mut tx = client.transaction()?;
+            if !write::insert_organization(&mut tx, org)? {
+                return Err(StoreError::IdTaken { kind: "organization", id: org.id.to_string() });
+            }
+            let stored = query::organization(&mut tx, org.id.as_str(), false)?;
+            tx.commit()?;
+            stored.ok_or_else(|| StoreError::Decode("inserted organization vanished".into()))
+        })
+    }
+
+    fn update_organization(&self, org: &Organization, expected_version: Option<i64>) -> Result<Versioned<Organization>> {
+        self.with_client(|client| {
+            let mut tx = client.transaction()?;
+            let current = query::organization(&mut tx, org.id.as_str(), true)?
+                .ok_or_else(|| StoreError::NotFound { kind: "organization", id: org.id.to_string() })?;
+            check_version("organization", org.id.as_str(), expected_version, current.version)?;
+            write::upsert_organizations(&mut tx, std::slice::from_ref(org), &crate::codec::now())?;
+            let stored = query::organization(&mut tx, org.id.as_str(), false)?;
+            tx.commit()?;
+            stored.ok_or_else(|| StoreError::Decode("updated organization vanished".into()))
+        })
+    }
+
+    fn delete_organization(&self, id: &str) -> Result<bool> {
+        self.with_client(|client| {
+            let mut tx = client.transaction()?;
+            tx.execute("DELETE FROM ties WHERE from_id = $1 OR to_id = $1", &[&id])?;
+            let deleted = tx.execute("DELETE FROM organizations WHERE id = $1", &[&id])?;
+            tx.commit()?;
+            Ok(deleted > 0)
+        })
+    }
+
+    fn list_organizations(&self, q: &OrgQuery) -> Result<Page<Versioned<Organization>>> {
+        self.with_client(|client| query::list_organizations(client, q))
+    }
+
+    fn person(&self, id: &str) -> Result<Option<Versioned<Person>>> {
+        self.with_client(|client| query::person(client, id))
+    }
+
+    fn list_people(&self, q: &PersonQuery) -> Result<Page<Versioned<Person>>> {
+        self.with_client(|client| query::list_people(client, q))
+    }
+
+    fn listing(&self, id: &str) -> Result<Option<Versioned<Listing>>> {
+        self.with_client(|client| query::listing(client, id, false))
+    }
+
+    fn insert_listing(&self, listing: &Listing) -> Result<Versioned<Listing>> {
+        self.with_client(|client| {
+            let mut tx = client.transaction()?;
+            require_owner(&mut tx, listing)?;
+            if !write::insert_listing(&mut tx, listing)? {
+                return Err(StoreError::IdTaken { kind: "listing", id: listing.id.to_string() });
+            }
+            let stored = query::listing(&mut tx, listing.id.as_str(), false)?;
+            tx.commit()?;
+            stored.ok_or_else(|| StoreError::Decode("inserted listing vanished".into()))
+        })
+    }
+
+    fn update_listing(&self, listing: &Listing, expected_version: Option<i64>) -> Result<Versioned<Listing>> {
+        self.with_client(|client| {
+            let mut tx = client.transaction()?;
+            let current = query::listing(&mut tx, listing.id.as_str(), true)?
+                .ok_or_else(|| StoreError::NotFound { kind: "listing", id: listing.id.to_string() })?;
+            check_version("listing", listing.id.as_str(), expected_version, current.version)?;
+            require_owner(&mut tx, listing)?;
+            write::upsert_listings(&mut tx, std::slice::from_ref(listing), &crate::codec::now())?;
+            let stored = query::listing(&mut tx, listing.id.as_str(), false)?;
+            tx.commit()?;
+            stored.ok_or_else(|| StoreError::Decode("updated listing vanished".into()))
+        })
+    }
+
+    fn delete_listing(&self, id: &str) -> Result<bool> {
+        self.with_client(|client| Ok(client.execute("DELETE FROM listings WHERE id = $1", &[&id])? > 0))
+    }
+
+    fn list_listings(&self, q: &ListingQuery) -> Result<Page<Versioned<Listing>>> {
+        self.with_client(|client| query::list_listings(client, q))
+    }
+
+    fn list_ties(&self, q: &TieQuery) -> Result<Page<Versioned<Tie>>> {
+        self.with_client(|client| query::list_ties(client, q))
+    }
+
+    fn counts(&self) -> Result<Counts> {
+        self.with_client(|client| {
+            let row = client.query_one(
+                "SELECT (SELECT count(*) FROM organizations), (SELECT count(*) FROM people), \
+                 (SELECT count(*) FROM listings), (SELECT count(*) FROM ties)",
+                &[],
+            )?;
+            Ok(Counts {
+                organizations: row.get::<_, i64>(0) as u64,
+                people: row.get::<_, i64>(1) as u64,
+                listings: row.get::<_, i64>(2) as u64,
+                ties: row.get::<_, i64>(3) as u64,
+            })
+        })
+    }
+
+    fn for_each_record(&self, visit: &mut dyn FnMut(ExportItem) -> Result<()>) -> Result<()> {
+        self.with_client(|client| query::for_each_record(client, visit))
+    }
+
+    fn integrity_check(&self) -> Result<String> {
+        self.with_client(|client| {
+            // The foreign keys hold by construction; ties' two-table references are checked here.
+            let orphans: i64 = client
+                .query_one(
+                    "SELECT count(*) FROM ties t WHERE \
+                     (t.from_type = 'organization' AND NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = t.from_id)) OR \
+                     (t.from_type = 'person' AND NOT EXISTS (SELECT 1 FROM people p WHERE p.id = t.from_id)) OR \
+                     (t.to_type = 'organization' AND NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = t.to_id)) OR \
+                     (t.to_type = 'person' AND NOT EXISTS (SELECT 1 FROM people p WHERE p.id = t.to_id))",
+                    &[],
+                )?
+                .get(0);
+            Ok(if orphans == 0 { "ok".into() } else { format!("{orphans} tie(s) refer to missing parties") })
+        })
+    }
+}
+
+fn check_version(kind: &'static str, id: &str, expected: Option<i64>, actual: i64) -> Result<()> {
+    match expected {
+        Some(expected) if expected != actual => Err(StoreError::VersionConflict { kind, id: id.to_owned(), expected, actual }),
+        _ => Ok(()),
+    }
+}
+
+fn require_owner(tx: &mut postgres::Transaction<'_>, listing: &Listing) -> Result<()> {
+    if query::organization(tx, listing.owner.as_str(), false)?.is_none() {
+        return Err(StoreError::MissingReference { field: "owner", kind: "organization", id: listing.owner.to_string() });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{redact, with_database};
+
+    #[test]
+    fn the_database_name_is_replaced_in_urls() {
+        assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/test", "x"), "postgres://postgres@127.0.0.1:5432/x");
+        assert_eq!(with_database("postgres://u@h/test?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
+    }
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(redact("postgres://hub:s3cret@db:5432/hub"), "postgres://hub@db:5432/hub");
+        assert_eq!(redact("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
+    }
+}
