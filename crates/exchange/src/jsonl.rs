@@ -49,41 +49,82 @@ pub struct ReadReport {
     pub bad_lines: u64,
 }
 
-/// Reads JSON Lines from `reader`. Blank lines are skipped. `progress` is called with the
-/// number of bytes consumed so far, every few thousand lines.
+/// Lines parsed per batch; each batch is split across the available cores.
+const CHUNK_LINES: usize = 16_384;
+
+/// What one line turned into.
+enum LineOutcome {
+    Blank,
+    BadJson(String),
+    Record(Result<ParseOutcome, bridgehub_domain::Problems>),
+}
+
+fn parse_line(line: &str) -> LineOutcome {
+    if line.trim().is_empty() {
+        return LineOutcome::Blank;
+    }
+    match serde_json::from_str::<Value>(line) {
+        Ok(value) => LineOutcome::Record(parse_record(&value)),
+        Err(err) => LineOutcome::BadJson(format!("not valid JSON: {err}")),
+    }
+}
+
+/// Parses a batch of lines on up to `threads` threads, keeping their order.
+fn parse_batch(lines: &[String], threads: usize) -> Vec<LineOutcome> {
+    if threads <= 1 || lines.len() < 1_024 {
+        return lines.iter().map(|l| parse_line(l)).collect();
+    }
+    let per_thread = lines.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = lines
+            .chunks(per_thread)
+            .map(|part| scope.spawn(move || part.iter().map(|l| parse_line(l)).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().unwrap_or_else(|_| vec![LineOutcome::BadJson("parser thread failed".into())]))
+            .collect()
+    })
+}
+
+/// Reads JSON Lines from `reader`. Blank lines are skipped. Lines are parsed in batches
+/// on every core, and reported in input order. `progress` is called with the number of
+/// bytes consumed so far, once per batch.
 pub fn read_jsonl(
     file: &str,
     reader: impl BufRead,
     report: &mut ReadReport,
     progress: &mut dyn FnMut(u64),
 ) -> std::io::Result<()> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
     let mut bytes_read: u64 = 0;
-    for (idx, line) in reader.lines().enumerate() {
-        let line = line.map_err(|err| std::io::Error::new(err.kind(), format!("{file}:{}: {err}", idx + 1)))?;
-        bytes_read += line.len() as u64 + 1;
-        let line_no = idx as u64 + 1;
-        if line_no % 4096 == 0 {
-            progress(bytes_read);
+    let mut first_line: u64 = 1;
+    let mut lines = reader.lines();
+    loop {
+        let mut batch = Vec::with_capacity(CHUNK_LINES);
+        for line in lines.by_ref().take(CHUNK_LINES) {
+            let line_no = first_line + batch.len() as u64;
+            let line = line.map_err(|err| std::io::Error::new(err.kind(), format!("{file}:{line_no}: {err}")))?;
+            bytes_read += line.len() as u64 + 1;
+            batch.push(line);
         }
-        if line.trim().is_empty() {
-            continue;
+        if batch.is_empty() {
+            break;
         }
-        let value: Value = match serde_json::from_str(&line) {
-            Ok(value) => value,
-            Err(err) => {
-                report.bad_lines += 1;
-                report.errors.push(LineError {
-                    file: file.into(),
-                    line: line_no,
-                    field: "(json)".into(),
-                    problem: format!("not valid JSON: {err}"),
-                });
-                continue;
+        for (offset, outcome) in parse_batch(&batch, threads).into_iter().enumerate() {
+            let line_no = first_line + offset as u64;
+            match outcome {
+                LineOutcome::Blank => {}
+                LineOutcome::BadJson(problem) => {
+                    report.bad_lines += 1;
+                    report.errors.push(LineError { file: file.into(), line: line_no, field: "(json)".into(), problem });
+                }
+                LineOutcome::Record(result) => push_outcome(report, file, line_no, result),
             }
-        };
-        push_outcome(report, file, line_no, parse_record(&value));
+        }
+        first_line += batch.len() as u64;
+        progress(bytes_read);
     }
-    progress(bytes_read);
     Ok(())
 }
 

@@ -95,9 +95,12 @@ pub fn drop_database(admin_url: &str, name: &str) -> Result<()> {
 }
 
 fn connect(url: &str) -> Result<Client> {
-    Client::connect(url, NoTls).map_err(|err| {
+    let mut client = Client::connect(url, NoTls).map_err(|err| {
         StoreError::Corrupt(format!("cannot connect to PostgreSQL at {}: {err}", redact(url)))
-    })
+    })?;
+    // Imports stage rows in temporary tables; keep them in memory rather than on disk.
+    client.batch_execute("SET temp_buffers = '256MB'")?;
+    Ok(client)
 }
 
 impl PgStore {

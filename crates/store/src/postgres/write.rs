@@ -4,12 +4,11 @@
 use bridgehub_domain::{Listing, Organization, Person};
 use postgres::types::ToSql;
 use postgres::{Client, GenericClient};
+
 use serde_json::Value;
 
 use crate::codec::now;
 use crate::{ImportBatch, ImportCounts, KindCounts, PartyKind, Result, StoreError, TypedTie};
-
-const BATCH: usize = 5_000;
 
 type Param = Box<dyn ToSql + Sync>;
 
@@ -103,23 +102,6 @@ fn org_params(rows: &[Organization]) -> Vec<Param> {
     ]
 }
 
-fn person_params(rows: &[Person]) -> Vec<Param> {
-    vec![
-        texts(rows, |p| p.id.to_string()),
-        texts(rows, |p| p.name.clone()),
-        jsons(rows, |p| Value::Object(p.names.iter().map(|(k, v)| (k.to_string(), Value::String(v.clone()))).collect())),
-        opt_texts(rows, |p| p.affiliation.as_ref().map(ToString::to_string)),
-        opt_texts(rows, |p| p.title.clone()),
-        opt_texts(rows, |p| p.country.map(|c| c.to_string())),
-        jsons(rows, |p| list(&p.expertise)),
-        jsons(rows, |p| list(&p.sectors)),
-        jsons(rows, |p| list(&p.languages)),
-        opt_texts(rows, |p| p.bio.clone()),
-        opt_texts(rows, |p| p.contact.email.clone()),
-        opt_texts(rows, |p| p.contact.phone.clone()),
-    ]
-}
-
 fn listing_params(rows: &[Listing]) -> Vec<Param> {
     vec![
         texts(rows, |l| l.id.to_string()),
@@ -134,20 +116,6 @@ fn listing_params(rows: &[Listing]) -> Vec<Param> {
         jsons(rows, |l| list(&l.target_groups)),
         opt_texts(rows, |l| l.expires.map(|d| d.to_string())),
         texts(rows, |l| l.status.code().into()),
-    ]
-}
-
-fn tie_params(rows: &[TypedTie]) -> Vec<Param> {
-    vec![
-        texts(rows, |t| t.tie.id.to_string()),
-        texts(rows, |t| t.tie.from.to_string()),
-        texts(rows, |t| t.from_kind.code().into()),
-        texts(rows, |t| t.tie.to.to_string()),
-        texts(rows, |t| t.to_kind.code().into()),
-        texts(rows, |t| t.tie.kind.code().into()),
-        texts(rows, |t| t.tie.date.to_string()),
-        opt_texts(rows, |t| t.tie.source.clone()),
-        opt_texts(rows, |t| t.tie.evidence.clone()),
     ]
 }
 
@@ -171,13 +139,6 @@ fn map_constraint(err: postgres::Error) -> StoreError {
     StoreError::Postgres(err)
 }
 
-fn tally(versions: &[i64], batch_len: usize, counts: &mut KindCounts) {
-    let inserted = versions.iter().filter(|v| **v == 1).count() as u64;
-    counts.inserted += inserted;
-    counts.updated += versions.len() as u64 - inserted;
-    counts.unchanged += (batch_len - versions.len()) as u64;
-}
-
 pub(crate) fn upsert_organizations(client: &mut impl GenericClient, rows: &[Organization], now: &str) -> Result<Vec<i64>> {
     run(client, &batch_sql("organizations", ORG, OnConflict::Update), org_params(rows), now)
 }
@@ -198,64 +159,179 @@ pub(crate) fn insert_listing(client: &mut impl GenericClient, listing: &Listing)
     Ok(!written.is_empty())
 }
 
-/// Both ends of every tie in `rows` must exist as the kind of party the tie says.
-fn check_parties(client: &mut impl GenericClient, rows: &[TypedTie]) -> Result<()> {
-    for (field, kind, table) in [
-        ("from", PartyKind::Organization, "organizations"),
-        ("from", PartyKind::Person, "people"),
-        ("to", PartyKind::Organization, "organizations"),
-        ("to", PartyKind::Person, "people"),
-    ] {
-        let ids: Vec<&str> = rows
-            .iter()
-            .filter_map(|t| {
-                let (id, k) = if field == "from" { (&t.tie.from, t.from_kind) } else { (&t.tie.to, t.to_kind) };
-                (k == kind).then_some(id.as_str())
-            })
-            .collect();
-        if ids.is_empty() {
-            continue;
+/// One row of a COPY in PostgreSQL's text format: tab-separated, `\\N` for NULL.
+fn copy_row(out: &mut Vec<u8>, fields: &[Option<&str>]) {
+    for (idx, field) in fields.iter().enumerate() {
+        if idx > 0 {
+            out.push(b'\t');
         }
-        let missing = client.query_opt(
-            &format!("SELECT u.id FROM unnest($1::text[]) AS u(id) WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = u.id) LIMIT 1"),
-            &[&ids],
+        match field {
+            None => out.extend_from_slice(b"\\N"),
+            Some(text) => {
+                for byte in text.bytes() {
+                    match byte {
+                        b'\\' => out.extend_from_slice(b"\\\\"),
+                        b'\t' => out.extend_from_slice(b"\\t"),
+                        b'\n' => out.extend_from_slice(b"\\n"),
+                        b'\r' => out.extend_from_slice(b"\\r"),
+                        other => out.push(other),
+                    }
+                }
+            }
+        }
+    }
+    out.push(b'\n');
+}
+
+fn names_text(names: &std::collections::BTreeMap<bridgehub_domain::LangTag, String>) -> String {
+    crate::codec::names_json(names)
+}
+
+fn org_row(o: &Organization) -> Vec<Option<String>> {
+    vec![
+        Some(o.id.to_string()), Some(o.name.clone()), Some(names_text(&o.names)), Some(o.kind.code().into()),
+        Some(o.country.to_string()), o.city.clone(), Some(crate::codec::list_json(&o.sectors)),
+        Some(crate::codec::list_json(&o.languages)), o.description.clone(), o.website.clone(),
+        o.contact.email.clone(), o.contact.phone.clone(), Some(if o.verified { "t" } else { "f" }.into()),
+    ]
+}
+
+fn person_row(p: &Person) -> Vec<Option<String>> {
+    vec![
+        Some(p.id.to_string()), Some(p.name.clone()), Some(names_text(&p.names)), p.affiliation.as_ref().map(ToString::to_string),
+        p.title.clone(), p.country.map(|c| c.to_string()), Some(serde_json::to_string(&p.expertise).unwrap_or_else(|_| "[]".into())),
+        Some(crate::codec::list_json(&p.sectors)), Some(crate::codec::list_json(&p.languages)), p.bio.clone(),
+        p.contact.email.clone(), p.contact.phone.clone(),
+    ]
+}
+
+fn listing_row(l: &Listing) -> Vec<Option<String>> {
+    vec![
+        Some(l.id.to_string()), Some(l.owner.to_string()), Some(l.direction.code().into()), Some(l.category.code().into()),
+        Some(l.title.clone()), Some(l.body.clone()), Some(l.language.to_string()), Some(crate::codec::list_json(&l.sectors)),
+        Some(crate::codec::list_json(&l.target_countries)), Some(crate::codec::list_json(&l.target_groups)),
+        l.expires.map(|d| d.to_string()), Some(l.status.code().into()),
+    ]
+}
+
+fn tie_row(t: &TypedTie) -> Vec<Option<String>> {
+    vec![
+        Some(t.tie.id.to_string()), Some(t.tie.from.to_string()), Some(t.from_kind.code().into()), Some(t.tie.to.to_string()),
+        Some(t.to_kind.code().into()), Some(t.tie.kind.code().into()), Some(t.tie.date.to_string()), t.tie.source.clone(),
+        t.tie.evidence.clone(),
+    ]
+}
+
+/// Streams `rows` into a temporary table with COPY, then upserts them into `table` in one
+/// statement; returns (inserted, updated).
+fn copy_upsert<T>(
+    tx: &mut postgres::Transaction<'_>,
+    table: &str,
+    columns: &[(&str, &str)],
+    rows: &[T],
+    to_row: fn(&T) -> Vec<Option<String>>,
+    now: &str,
+    before_upsert: impl FnOnce(&mut postgres::Transaction<'_>, &str) -> Result<()>,
+) -> Result<(u64, u64)> {
+    let staging = format!("bh_in_{table}");
+    let defs: Vec<String> = columns.iter().map(|(c, t)| format!("{c} {t}")).collect();
+    tx.batch_execute(&format!("CREATE TEMP TABLE {staging} ({}) ON COMMIT DROP", defs.join(", ")))?;
+    let names: Vec<&str> = columns.iter().map(|(c, _)| *c).collect();
+    {
+        let mut writer = tx.copy_in(&format!("COPY {staging} ({}) FROM STDIN", names.join(", ")))?;
+        let mut buffer = Vec::with_capacity(1 << 20);
+        for row in rows {
+            let fields = to_row(row);
+            let refs: Vec<Option<&str>> = fields.iter().map(|f| f.as_deref()).collect();
+            copy_row(&mut buffer, &refs);
+            if buffer.len() >= 1 << 20 {
+                std::io::Write::write_all(&mut writer, &buffer).map_err(|e| StoreError::Decode(format!("COPY failed: {e}")))?;
+                buffer.clear();
+            }
+        }
+        std::io::Write::write_all(&mut writer, &buffer).map_err(|e| StoreError::Decode(format!("COPY failed: {e}")))?;
+        writer.finish()?;
+    }
+    before_upsert(tx, &staging)?;
+    let sets: Vec<String> = names[1..].iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect();
+    let old: Vec<String> = names[1..].iter().map(|c| format!("{table}.{c}")).collect();
+    let new: Vec<String> = names[1..].iter().map(|c| format!("EXCLUDED.{c}")).collect();
+    let sql = format!(
+        "WITH written AS (INSERT INTO {table} ({cols}, version, created_at, updated_at) \
+         SELECT {cols}, 1, $1, $1 FROM {staging} \
+         ON CONFLICT (id) DO UPDATE SET {sets}, version = {table}.version + 1, updated_at = EXCLUDED.updated_at \
+         WHERE ({old}) IS DISTINCT FROM ({new}) RETURNING version) \
+         SELECT count(*) FILTER (WHERE version = 1), count(*) FROM written",
+        cols = names.join(", "),
+        sets = sets.join(", "),
+        old = old.join(", "),
+        new = new.join(", "),
+    );
+    let row = tx.query_one(&sql, &[&now]).map_err(map_constraint)?;
+    let (inserted, written): (i64, i64) = (row.get(0), row.get(1));
+    Ok((inserted as u64, (written - inserted) as u64))
+}
+
+fn count(counts: &mut KindCounts, total: usize, (inserted, updated): (u64, u64)) {
+    counts.inserted += inserted;
+    counts.updated += updated;
+    counts.unchanged += total as u64 - inserted - updated;
+}
+
+/// Both ends of every staged tie must exist as the kind of party the tie says.
+fn check_staged_parties(tx: &mut postgres::Transaction<'_>, staging: &str) -> Result<()> {
+    for (field, column, kind, table) in [
+        ("from", "from_id", "organization", "organizations"),
+        ("from", "from_id", "person", "people"),
+        ("to", "to_id", "organization", "organizations"),
+        ("to", "to_id", "person", "people"),
+    ] {
+        let type_column = if column == "from_id" { "from_type" } else { "to_type" };
+        let missing = tx.query_opt(
+            &format!(
+                "SELECT s.{column} FROM {staging} s WHERE s.{type_column} = '{kind}' \
+                 AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = s.{column}) LIMIT 1"
+            ),
+            &[],
         )?;
         if let Some(row) = missing {
+            let kind = if kind == "person" { PartyKind::Person } else { PartyKind::Organization };
             return Err(StoreError::MissingReference { field, kind: kind.code(), id: row.get(0) });
         }
     }
     Ok(())
 }
 
-/// Writes a whole batch in one transaction, parents before children.
+/// Writes a whole batch in one transaction, parents before children: each record type is
+/// streamed with COPY into a temporary table and upserted from there in one statement.
 pub(crate) fn import(client: &mut Client, batch: &ImportBatch, progress: &mut dyn FnMut(u64)) -> Result<ImportCounts> {
     let now = now();
     let mut tx = client.transaction()?;
     let mut counts = ImportCounts::default();
     let mut written: u64 = 0;
-    let org_sql = batch_sql("organizations", ORG, OnConflict::Update);
-    for chunk in batch.organizations.chunks(BATCH) {
-        tally(&run(&mut tx, &org_sql, org_params(chunk), &now)?, chunk.len(), &mut counts.organizations);
-        written += chunk.len() as u64;
+    let none = |_: &mut postgres::Transaction<'_>, _: &str| Ok(());
+    if !batch.organizations.is_empty() {
+        let done = copy_upsert(&mut tx, "organizations", ORG, &batch.organizations, org_row, &now, none)?;
+        count(&mut counts.organizations, batch.organizations.len(), done);
+        written += batch.organizations.len() as u64;
         progress(written);
     }
-    let person_sql = batch_sql("people", PERSON, OnConflict::Update);
-    for chunk in batch.people.chunks(BATCH) {
-        tally(&run(&mut tx, &person_sql, person_params(chunk), &now)?, chunk.len(), &mut counts.people);
-        written += chunk.len() as u64;
+    if !batch.people.is_empty() {
+        let done = copy_upsert(&mut tx, "people", PERSON, &batch.people, person_row, &now, none)?;
+        count(&mut counts.people, batch.people.len(), done);
+        written += batch.people.len() as u64;
         progress(written);
     }
-    let listing_sql = batch_sql("listings", LISTING, OnConflict::Update);
-    for chunk in batch.listings.chunks(BATCH) {
-        tally(&run(&mut tx, &listing_sql, listing_params(chunk), &now)?, chunk.len(), &mut counts.listings);
-        written += chunk.len() as u64;
+    if !batch.listings.is_empty() {
+        let done = copy_upsert(&mut tx, "listings", LISTING, &batch.listings, listing_row, &now, none)?;
+        count(&mut counts.listings, batch.listings.len(), done);
+        written += batch.listings.len() as u64;
         progress(written);
     }
-    let tie_sql = batch_sql("ties", TIE, OnConflict::Update);
-    for chunk in batch.ties.chunks(BATCH) {
-        check_parties(&mut tx, chunk)?;
-        tally(&run(&mut tx, &tie_sql, tie_params(chunk), &now)?, chunk.len(), &mut counts.ties);
-        written += chunk.len() as u64;
+    if !batch.ties.is_empty() {
+        let done = copy_upsert(&mut tx, "ties", TIE, &batch.ties, tie_row, &now, check_staged_parties)?;
+        count(&mut counts.ties, batch.ties.len(), done);
+        written += batch.ties.len() as u64;
         progress(written);
     }
     tx.commit()?;
