@@ -2,7 +2,7 @@
 
 use std::io::BufWriter;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use bridgehub_app::{generate_records, Hub, ImportOptions, ImportSource, NoProgress};
@@ -32,10 +32,43 @@ pub(crate) enum BenchCommand {
         #[arg(long, value_name = "FILE", default_value = "bench/results/import.json")]
         out: PathBuf,
     },
+    /// Mixed read/write load on a running hub (e.g. the cluster behind its balancer):
+    /// workers create organizations with their own ids and read the directory; at the end
+    /// every acknowledged write is read back. Failures are logged with their time.
+    Load {
+        /// Base URL of the hub.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// Seconds of load.
+        #[arg(long, default_value_t = 20)]
+        duration: u64,
+        /// Concurrent workers.
+        #[arg(long, default_value_t = 8)]
+        workers: usize,
+        /// Share of requests that are writes, 0 to 1.
+        #[arg(long, default_value_t = 0.3)]
+        write_share: f64,
+        /// Where to write the JSON result.
+        #[arg(long, value_name = "FILE", default_value = "bench/results/cluster-load.json")]
+        out: PathBuf,
+    },
 }
 
 pub(crate) fn run(command: BenchCommand, quiet: bool) -> Result<()> {
     match command {
+        BenchCommand::Load { url, duration, workers, write_share, out } => {
+            let result = crate::load::run(&url, Duration::from_secs(duration), workers, write_share, quiet)?;
+            if let Some(parent) = out.parent() {
+                std::fs::create_dir_all(parent).ok();
+            }
+            std::fs::write(&out, serde_json::to_string_pretty(&result)? + "\n")
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            println!("{}", serde_json::to_string_pretty(&result)?);
+            if result["lost_writes"].as_u64().unwrap_or(1) > 0 {
+                anyhow::bail!("acknowledged writes were lost");
+            }
+            Ok(())
+        }
         BenchCommand::Import { records, seed, work_dir, postgres, out } => {
             let temp;
             let dir = match work_dir {

@@ -2,6 +2,7 @@
 //! progress bars, and calls `bridgehub_app` use cases; nothing else lives here.
 
 mod bench;
+mod load;
 mod progress;
 
 use std::path::PathBuf;
