@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 mod bench;
+mod changes;
 mod config;
 mod demo;
 mod directory;
@@ -22,6 +23,8 @@ use std::sync::Arc;
 use bridgehub_store::{PgStore, SqliteStore, Store};
 
 pub use bench::{generate_records, GeneratedCounts};
+pub use bridgehub_store::Change;
+pub use changes::{ChangeFollower, ChangeListener};
 pub use config::Config;
 pub use demo::{DemoOptions, DemoReport};
 pub use directory::{ListingFilter, OrgFilter, PersonFilter, TieFilter, DEFAULT_LIMIT, MAX_LIMIT};

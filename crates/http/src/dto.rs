@@ -339,4 +339,31 @@ pub struct HealthView {
     pub status: String,
     /// Storage backend.
     pub backend: String,
+    /// The last change-log entry this node has applied.
+    pub followed_change: i64,
+}
+
+/// One entry of the change log.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeView {
+    /// Position, strictly increasing in commit order.
+    pub seq: i64,
+    /// `organization`, `person`, `listing` or `tie`.
+    pub entity: String,
+    /// The record's id.
+    pub id: String,
+    /// `upsert` or `delete`.
+    pub op: String,
+    /// Commit time.
+    pub at: String,
+}
+
+/// Paging of `GET /api/v1/changes`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChangeParams {
+    /// Return changes after this `seq` (default 0).
+    pub after: Option<i64>,
+    /// At most this many (default 100, at most 10,000).
+    pub limit: Option<u32>,
 }

@@ -12,13 +12,15 @@ pub mod error;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{FromRef, MatchedPath, Request};
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use bridgehub_app::Hub;
+use bridgehub_app::{ChangeFollower, Hub};
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
@@ -30,7 +32,7 @@ pub use error::{ErrorBody, ErrorDetail};
 #[openapi(
     info(title = "Bridgehub API", version = "1", description = "Matchmaking hub for international exchange and cooperation. Errors are `{\"error\": {\"code\", \"message\", \"field\"}}` with stable codes; contact details are never returned."),
     paths(
-        api::system::health, api::system::ready, api::system::stats,
+        api::system::health, api::system::ready, api::system::stats, api::system::changes,
         api::organizations::list, api::organizations::get, api::organizations::create,
         api::organizations::update, api::organizations::delete,
         api::listings::list, api::listings::get, api::listings::create, api::listings::update,
@@ -65,8 +67,44 @@ async fn index() -> impl IntoResponse {
     )
 }
 
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The use cases.
+    pub hub: Hub,
+    /// This node's view of the change log.
+    pub follower: Arc<ChangeFollower>,
+}
+
+impl FromRef<AppState> for Hub {
+    fn from_ref(state: &AppState) -> Hub {
+        state.hub.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<ChangeFollower> {
+    fn from_ref(state: &AppState) -> Arc<ChangeFollower> {
+        state.follower.clone()
+    }
+}
+
+/// How often a node reads the change log.
+pub const FOLLOW_INTERVAL: Duration = Duration::from_millis(200);
+
 /// The whole application as a router over `hub`.
 pub fn router(hub: Hub) -> Router {
+    let follower = match ChangeFollower::start(hub.clone()) {
+        Ok(follower) => Arc::new(follower),
+        Err(err) => {
+            tracing::error!(error = %err, "cannot read the change log; following from the start");
+            Arc::new(ChangeFollower::from_position(hub.clone(), 0))
+        }
+    };
+    router_with(AppState { hub, follower })
+}
+
+/// The router over an existing state.
+pub fn router_with(state: AppState) -> Router {
     let api = Router::new()
         .route("/organizations", get(api::organizations::list).post(api::organizations::create))
         .route(
@@ -80,6 +118,7 @@ pub fn router(hub: Hub) -> Router {
         .route("/people/{id}", get(api::people::get))
         .route("/ties", get(api::people::ties))
         .route("/stats", get(api::system::stats))
+        .route("/changes", get(api::system::changes))
         .route("/reference/countries", get(api::reference::countries))
         .route("/reference/regions", get(api::reference::regions))
         .route("/reference/groupings", get(api::reference::groupings))
@@ -97,12 +136,36 @@ pub fn router(hub: Hub) -> Router {
             let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str).unwrap_or("(unmatched)");
             tracing::info_span!("http", method = %request.method(), route)
         }))
-        .with_state(hub)
+        .with_state(state)
 }
 
 /// Serves the hub on `listener` until `shutdown` completes; requests in flight finish.
+/// In the background the node follows the change log (see [`FOLLOW_INTERVAL`]).
 pub async fn serve(listener: TcpListener, hub: Hub, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    axum::serve(listener, router(hub)).with_graceful_shutdown(shutdown).await
+    // The store is blocking (the PostgreSQL client runs its own runtime): read off the runtime.
+    let start_hub = hub.clone();
+    let follower = tokio::task::spawn_blocking(move || ChangeFollower::start(start_hub))
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))?
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let follower = Arc::new(follower);
+    let background = follower.clone();
+    let following = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(FOLLOW_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let follower = background.clone();
+            match tokio::task::spawn_blocking(move || follower.poll()).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(err)) => tracing::warn!(error = %err, "reading the change log failed; retrying"),
+                Err(_) => tracing::warn!("change-log reader stopped unexpectedly; retrying"),
+            }
+        }
+    });
+    let result = axum::serve(listener, router_with(AppState { hub, follower })).with_graceful_shutdown(shutdown).await;
+    following.abort();
+    result
 }
 
 /// Binds `addr` (port 0 picks a free one) and returns the listener and its address.

@@ -37,6 +37,29 @@ impl Columns for rusqlite::Row<'_> {
     }
 }
 
+/// `seconds` from now, in the same text form as [`now`].
+pub(crate) fn later(seconds: u32) -> String {
+    let at = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(i64::from(seconds));
+    at.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+pub(crate) fn change(row: &impl Columns) -> Result<crate::Change, StoreError> {
+    Ok(crate::Change { seq: row.int("seq")?, entity: row.text("entity")?, id: row.text("id")?, op: row.text("op")?, at: row.text("at")? })
+}
+
+pub(crate) fn job(row: &impl Columns) -> Result<crate::Job, StoreError> {
+    Ok(crate::Job {
+        id: row.int("id")?,
+        kind: row.text("kind")?,
+        payload: row.text("payload")?,
+        status: row.text("status")?,
+        locked_by: row.opt_text("locked_by")?,
+        locked_until: row.opt_text("locked_until")?,
+        attempts: row.int("attempts")?,
+        result: row.opt_text("result")?,
+    })
+}
+
 /// Now, as the RFC 3339 UTC text stored in `created_at` / `updated_at`.
 pub(crate) fn now() -> String {
     jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()

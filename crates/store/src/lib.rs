@@ -19,7 +19,7 @@ pub use error::StoreError;
 pub use postgres::{create_database, drop_database, PgStore};
 pub use sqlite::SqliteStore;
 pub use types::{
-    Counts, ImportBatch, ImportCounts, KindCounts, ListingQuery, OrgQuery, Page, PartyKind,
+    Change, Counts, Job, ImportBatch, ImportCounts, KindCounts, ListingQuery, OrgQuery, Page, PartyKind,
     PersonQuery, TieQuery, TypedTie, Versioned,
 };
 
@@ -85,6 +85,29 @@ pub trait Store: Send + Sync + 'static {
 
     /// The backend's consistency check; `Ok` carries its report (`ok` when healthy).
     fn integrity_check(&self) -> Result<String>;
+
+    /// Committed changes after `after` (a `seq`), oldest first, at most `limit`.
+    fn changes_since(&self, after: i64, limit: u32) -> Result<Vec<Change>>;
+
+    /// The `seq` of the newest committed change (0 when none).
+    fn last_change(&self) -> Result<i64>;
+
+    /// Queues a job; returns its id.
+    fn enqueue_job(&self, kind: &str, payload: &str) -> Result<i64>;
+
+    /// Claims the oldest job of one of `kinds` that is queued, or running with an expired
+    /// lease (its worker died), for `lease_seconds`. At most one worker gets each claim.
+    fn claim_job(&self, worker: &str, kinds: &[&str], lease_seconds: u32) -> Result<Option<Job>>;
+
+    /// Extends the lease of a job this worker holds; false when it lost the job.
+    fn renew_job(&self, id: i64, worker: &str, lease_seconds: u32) -> Result<bool>;
+
+    /// Marks a job this worker holds done (`Ok(result)`) or failed (`Err(message)`);
+    /// false when it lost the job.
+    fn finish_job(&self, id: i64, worker: &str, outcome: std::result::Result<&str, &str>) -> Result<bool>;
+
+    /// One job.
+    fn job(&self, id: i64) -> Result<Option<Job>>;
 }
 
 /// One record handed out by [`Store::for_each_record`].

@@ -199,3 +199,39 @@ pub struct TieQuery {
     /// Page size.
     pub limit: u32,
 }
+
+/// One committed change, from the change log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Position in the log; strictly increasing in commit order.
+    pub seq: i64,
+    /// `organization`, `person`, `listing` or `tie`.
+    pub entity: String,
+    /// The record's id.
+    pub id: String,
+    /// `upsert` or `delete`.
+    pub op: String,
+    /// When it was committed (RFC 3339).
+    pub at: String,
+}
+
+/// A background job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// Job id.
+    pub id: i64,
+    /// What to do (`schedule`, `reindex`, ...).
+    pub kind: String,
+    /// Parameters, JSON text.
+    pub payload: String,
+    /// `queued`, `running`, `done` or `failed`.
+    pub status: String,
+    /// The worker holding the lease.
+    pub locked_by: Option<String>,
+    /// When the lease ends (RFC 3339); another worker may take the job over after it.
+    pub locked_until: Option<String>,
+    /// How many times the job was claimed.
+    pub attempts: i64,
+    /// Result or error, JSON text or a message.
+    pub result: Option<String>,
+}

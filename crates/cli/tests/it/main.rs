@@ -147,7 +147,7 @@ fn serve_prints_its_url_and_answers_over_http() {
     let body = ureq::get(&format!("{url}/api/health")).call().unwrap().body_mut().read_to_string().unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(body, r#"{"status":"ok","backend":"sqlite"}"#);
+    assert!(body.starts_with(r#"{"status":"ok","backend":"sqlite","followed_change":"#), "{body}");
 }
 
 #[test]
@@ -317,4 +317,61 @@ fn migrate_data_copies_a_whole_hub_from_sqlite_to_postgres() {
     let from = export(&source.url, &source.dir().join("from.jsonl"));
     let to = export(&target.url, &target.dir().join("to.jsonl"));
     assert!(from == to, "the PostgreSQL copy exports exactly what the SQLite hub exports");
+}
+
+/// Starts `serve` on `db` and returns the child and its base URL.
+fn serve_node(db: &str) -> (std::process::Child, String) {
+    let mut child = bin()
+        .args(["--db", db, "serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().trim_end_matches('/').to_owned();
+    (child, url)
+}
+
+fn followed(url: &str) -> i64 {
+    let body = ureq::get(&format!("{url}/api/health")).call().unwrap().body_mut().read_to_string().unwrap();
+    serde_json::from_str::<serde_json::Value>(&body).unwrap()["followed_change"].as_i64().unwrap()
+}
+
+mod following {
+    use super::*;
+
+    backend_tests! {
+        fn every_serving_node_follows_a_cli_import(test_db) {
+            let db = test_db.url.as_str();
+            assert_eq!(counts(db), (0, 0, 0, 0));
+            let (mut node_a, url_a) = serve_node(db);
+            let (mut node_b, url_b) = serve_node(db);
+            let file = test_db.dir().join("one.jsonl");
+            std::fs::write(
+                &file,
+                concat!(
+                    r#"{"type": "organization", "id": "o-vn", "name": "Saigon Cold Chain", "kind": "enterprise", "country": "VN"}"#, "\n",
+                    r#"{"type": "listing", "id": "l-vn", "owner": "o-vn", "direction": "offer", "category": "service", "title": "Kho lạnh", "body": "Kho lạnh và vận chuyển", "language": "vi"}"#, "\n",
+                ),
+            )
+            .unwrap();
+            let imported = Instant::now();
+            let output = run(db, &["import", file.to_str().unwrap()]);
+            assert!(output.status.success(), "{}", stderr(&output));
+            let changes = ureq::get(&format!("{url_a}/api/v1/changes?after=0")).call().unwrap().body_mut().read_to_string().unwrap();
+            let last = serde_json::from_str::<serde_json::Value>(&changes).unwrap().as_array().unwrap().last().unwrap()["seq"].as_i64().unwrap();
+            for url in [&url_a, &url_b] {
+                while followed(url) < last {
+                    assert!(imported.elapsed() < Duration::from_secs(10), "{url} never followed the import");
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            }
+            eprintln!("both nodes followed the CLI import {} ms after it started", imported.elapsed().as_millis());
+            node_a.kill().unwrap();
+            node_b.kill().unwrap();
+            node_a.wait().unwrap();
+            node_b.wait().unwrap();
+        }
+    }
 }

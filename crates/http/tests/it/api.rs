@@ -10,7 +10,9 @@ backend_tests! {
     fn health_and_readiness_answer(db) {
         let app = TestApp::spawn(&db);
         let backend = if db.url.starts_with("postgres") { "postgres" } else { "sqlite" };
-        assert_eq!(app.get("/api/health"), (200, json!({"status": "ok", "backend": backend})));
+        let (status, health) = app.get("/api/health");
+        assert_eq!((status, health["status"].as_str(), health["backend"].as_str()), (200, Some("ok"), Some(backend)));
+        assert!(health["followed_change"].is_i64());
         assert_eq!(app.get("/api/ready").0, 200);
     }
 
@@ -24,6 +26,7 @@ backend_tests! {
             ("/api/health", vec!["get"]),
             ("/api/ready", vec!["get"]),
             ("/api/v1/stats", vec!["get"]),
+            ("/api/v1/changes", vec!["get"]),
             ("/api/v1/organizations", vec!["get", "post"]),
             ("/api/v1/organizations/{id}", vec!["get", "put", "delete"]),
             ("/api/v1/listings", vec!["get", "post"]),
@@ -209,5 +212,23 @@ backend_tests! {
         let (_, vocabulary) = app.get("/api/v1/reference/vocabulary");
         assert_eq!(vocabulary["sectors"].as_array().unwrap().len(), 24);
         assert_eq!(app.get("/api/v1/stats").1["organizations"], 0);
+    }
+
+    fn the_change_log_lists_committed_changes_in_order(db) {
+        let app = TestApp::spawn(&db);
+        app.post("/api/v1/organizations", &org_body("org-1", "VN"));
+        app.post("/api/v1/listings", &listing_body("lst-1", "org-1"));
+        assert_eq!(app.delete("/api/v1/listings/lst-1"), 204);
+        let (status, changes) = app.get("/api/v1/changes?after=0");
+        assert_eq!(status, 200);
+        let ops: Vec<(String, String)> = changes
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["id"].as_str().unwrap().to_owned(), c["op"].as_str().unwrap().to_owned()))
+            .collect();
+        assert_eq!(ops, vec![("org-1".into(), "upsert".into()), ("lst-1".into(), "upsert".into()), ("lst-1".into(), "delete".into())]);
+        let first = changes[0]["seq"].as_i64().unwrap();
+        assert_eq!(app.get(&format!("/api/v1/changes?after={first}&limit=1")).1.as_array().unwrap().len(), 1);
     }
 }

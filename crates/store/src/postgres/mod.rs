@@ -13,14 +13,19 @@ use postgres::{Client, NoTls};
 
 use crate::codec::Columns;
 use crate::{
-    Counts, ExportItem, ImportBatch, ImportCounts, ListingQuery, OrgQuery, Page, PartyKind, PersonQuery,
+    Change, Counts, ExportItem, Job, ImportBatch, ImportCounts, ListingQuery, OrgQuery, Page, PartyKind, PersonQuery,
     Result, Store, StoreError, TieQuery, Versioned,
 };
 
 const MAX_IDLE: usize = 8;
 const MIGRATION_LOCK: i64 = 0x4272_6964_6765; // "Bridge"
 
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../migrations/postgres/0001_init.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../../migrations/postgres/0001_init.sql")),
+    (2, include_str!("../../migrations/postgres/0002_changes_jobs.sql")),
+];
+
+const JOB_COLUMNS: &str = "id, kind, payload, status, locked_by, locked_until, attempts, result";
 
 impl Columns for postgres::Row {
     fn text(&self, name: &str) -> Result<String> {
@@ -130,6 +135,17 @@ impl PgStore {
     }
 }
 
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        // A `postgres::Client` closes its connection on its own small runtime; dropped on an
+        // async runtime's thread it would panic. Close the pool on a plain thread instead.
+        let clients = self.pool.get_mut().map(std::mem::take).unwrap_or_default();
+        if !clients.is_empty() {
+            let _ = std::thread::spawn(move || drop(clients)).join();
+        }
+    }
+}
+
 fn migrate(client: &mut Client) -> Result<()> {
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
@@ -178,6 +194,7 @@ impl Store for PgStore {
             if !write::insert_organization(&mut tx, org)? {
                 return Err(StoreError::IdTaken { kind: "organization", id: org.id.to_string() });
             }
+            write::log_change(&mut tx, "organization", org.id.as_str(), "upsert", &crate::codec::now())?;
             let stored = query::organization(&mut tx, org.id.as_str(), false)?;
             tx.commit()?;
             stored.ok_or_else(|| StoreError::Decode("inserted organization vanished".into()))
@@ -190,7 +207,10 @@ impl Store for PgStore {
             let current = query::organization(&mut tx, org.id.as_str(), true)?
                 .ok_or_else(|| StoreError::NotFound { kind: "organization", id: org.id.to_string() })?;
             check_version("organization", org.id.as_str(), expected_version, current.version)?;
-            write::upsert_organizations(&mut tx, std::slice::from_ref(org), &crate::codec::now())?;
+            let now = crate::codec::now();
+            if !write::upsert_organizations(&mut tx, std::slice::from_ref(org), &now)?.is_empty() {
+                write::log_change(&mut tx, "organization", org.id.as_str(), "upsert", &now)?;
+            }
             let stored = query::organization(&mut tx, org.id.as_str(), false)?;
             tx.commit()?;
             stored.ok_or_else(|| StoreError::Decode("updated organization vanished".into()))
@@ -200,8 +220,22 @@ impl Store for PgStore {
     fn delete_organization(&self, id: &str) -> Result<bool> {
         self.with_client(|client| {
             let mut tx = client.transaction()?;
-            tx.execute("DELETE FROM ties WHERE from_id = $1 OR to_id = $1", &[&id])?;
+            write::lock_change_log(&mut tx)?;
+            let now = crate::codec::now();
+            // The cascade removes listings and ties too: log each of them.
+            tx.execute(
+                "INSERT INTO changes (entity, id, op, at) SELECT 'listing', id, 'delete', $2 FROM listings WHERE owner = $1",
+                &[&id, &now],
+            )?;
+            tx.execute(
+                "WITH gone AS (DELETE FROM ties WHERE from_id = $1 OR to_id = $1 RETURNING id) \
+                 INSERT INTO changes (entity, id, op, at) SELECT 'tie', id, 'delete', $2 FROM gone",
+                &[&id, &now],
+            )?;
             let deleted = tx.execute("DELETE FROM organizations WHERE id = $1", &[&id])?;
+            if deleted > 0 {
+                write::log_change(&mut tx, "organization", id, "delete", &now)?;
+            }
             tx.commit()?;
             Ok(deleted > 0)
         })
@@ -230,6 +264,7 @@ impl Store for PgStore {
             if !write::insert_listing(&mut tx, listing)? {
                 return Err(StoreError::IdTaken { kind: "listing", id: listing.id.to_string() });
             }
+            write::log_change(&mut tx, "listing", listing.id.as_str(), "upsert", &crate::codec::now())?;
             let stored = query::listing(&mut tx, listing.id.as_str(), false)?;
             tx.commit()?;
             stored.ok_or_else(|| StoreError::Decode("inserted listing vanished".into()))
@@ -243,7 +278,10 @@ impl Store for PgStore {
                 .ok_or_else(|| StoreError::NotFound { kind: "listing", id: listing.id.to_string() })?;
             check_version("listing", listing.id.as_str(), expected_version, current.version)?;
             require_owner(&mut tx, listing)?;
-            write::upsert_listings(&mut tx, std::slice::from_ref(listing), &crate::codec::now())?;
+            let now = crate::codec::now();
+            if !write::upsert_listings(&mut tx, std::slice::from_ref(listing), &now)?.is_empty() {
+                write::log_change(&mut tx, "listing", listing.id.as_str(), "upsert", &now)?;
+            }
             let stored = query::listing(&mut tx, listing.id.as_str(), false)?;
             tx.commit()?;
             stored.ok_or_else(|| StoreError::Decode("updated listing vanished".into()))
@@ -251,7 +289,15 @@ impl Store for PgStore {
     }
 
     fn delete_listing(&self, id: &str) -> Result<bool> {
-        self.with_client(|client| Ok(client.execute("DELETE FROM listings WHERE id = $1", &[&id])? > 0))
+        self.with_client(|client| {
+            let mut tx = client.transaction()?;
+            let deleted = tx.execute("DELETE FROM listings WHERE id = $1", &[&id])? > 0;
+            if deleted {
+                write::log_change(&mut tx, "listing", id, "delete", &crate::codec::now())?;
+            }
+            tx.commit()?;
+            Ok(deleted)
+        })
     }
 
     fn list_listings(&self, q: &ListingQuery) -> Result<Page<Versioned<Listing>>> {
@@ -296,6 +342,78 @@ impl Store for PgStore {
                 )?
                 .get(0);
             Ok(if orphans == 0 { "ok".into() } else { format!("{orphans} tie(s) refer to missing parties") })
+        })
+    }
+
+    fn changes_since(&self, after: i64, limit: u32) -> Result<Vec<Change>> {
+        self.with_client(|client| {
+            let rows = client.query(
+                "SELECT seq, entity, id, op, at FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2",
+                &[&after, &i64::from(limit.clamp(1, 100_000))],
+            )?;
+            rows.iter().map(crate::codec::change).collect()
+        })
+    }
+
+    fn last_change(&self) -> Result<i64> {
+        self.with_client(|client| Ok(client.query_one("SELECT COALESCE(max(seq), 0)::bigint FROM changes", &[])?.get(0)))
+    }
+
+    fn enqueue_job(&self, kind: &str, payload: &str) -> Result<i64> {
+        self.with_client(|client| {
+            let now = crate::codec::now();
+            Ok(client
+                .query_one(
+                    "INSERT INTO jobs (kind, payload, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id",
+                    &[&kind, &payload, &now],
+                )?
+                .get(0))
+        })
+    }
+
+    fn claim_job(&self, worker: &str, kinds: &[&str], lease_seconds: u32) -> Result<Option<Job>> {
+        self.with_client(|client| {
+            let kinds: Vec<&str> = kinds.to_vec();
+            let row = client.query_opt(
+                &format!(
+                    "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
+                     WHERE id = (SELECT id FROM jobs WHERE kind = ANY($4) \
+                     AND (status = 'queued' OR (status = 'running' AND locked_until < $3)) \
+                     ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING {JOB_COLUMNS}"
+                ),
+                &[&worker, &crate::codec::later(lease_seconds), &crate::codec::now(), &kinds],
+            )?;
+            row.as_ref().map(crate::codec::job).transpose()
+        })
+    }
+
+    fn renew_job(&self, id: i64, worker: &str, lease_seconds: u32) -> Result<bool> {
+        self.with_client(|client| {
+            Ok(client.execute(
+                "UPDATE jobs SET locked_until = $1, updated_at = $2 WHERE id = $3 AND locked_by = $4 AND status = 'running'",
+                &[&crate::codec::later(lease_seconds), &crate::codec::now(), &id, &worker],
+            )? > 0)
+        })
+    }
+
+    fn finish_job(&self, id: i64, worker: &str, outcome: std::result::Result<&str, &str>) -> Result<bool> {
+        let (status, result) = match outcome {
+            Ok(result) => ("done", result),
+            Err(message) => ("failed", message),
+        };
+        self.with_client(|client| {
+            Ok(client.execute(
+                "UPDATE jobs SET status = $1, result = $2, locked_until = NULL, updated_at = $3 \
+                 WHERE id = $4 AND locked_by = $5 AND status = 'running'",
+                &[&status, &result, &crate::codec::now(), &id, &worker],
+            )? > 0)
+        })
+    }
+
+    fn job(&self, id: i64) -> Result<Option<Job>> {
+        self.with_client(|client| {
+            let row = client.query_opt(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"), &[&id])?;
+            row.as_ref().map(crate::codec::job).transpose()
         })
     }
 }

@@ -224,9 +224,11 @@ fn tie_row(t: &TypedTie) -> Vec<Option<String>> {
 
 /// Streams `rows` into a temporary table with COPY, then upserts them into `table` in one
 /// statement; returns (inserted, updated).
+#[allow(clippy::too_many_arguments)]
 fn copy_upsert<T>(
     tx: &mut postgres::Transaction<'_>,
     table: &str,
+    entity: &str,
     columns: &[(&str, &str)],
     rows: &[T],
     to_row: fn(&T) -> Vec<Option<String>>,
@@ -253,6 +255,7 @@ fn copy_upsert<T>(
         writer.finish()?;
     }
     before_upsert(tx, &staging)?;
+    lock_change_log(tx)?;
     let sets: Vec<String> = names[1..].iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect();
     let old: Vec<String> = names[1..].iter().map(|c| format!("{table}.{c}")).collect();
     let new: Vec<String> = names[1..].iter().map(|c| format!("EXCLUDED.{c}")).collect();
@@ -260,16 +263,34 @@ fn copy_upsert<T>(
         "WITH written AS (INSERT INTO {table} ({cols}, version, created_at, updated_at) \
          SELECT {cols}, 1, $1, $1 FROM {staging} \
          ON CONFLICT (id) DO UPDATE SET {sets}, version = {table}.version + 1, updated_at = EXCLUDED.updated_at \
-         WHERE ({old}) IS DISTINCT FROM ({new}) RETURNING version) \
+         WHERE ({old}) IS DISTINCT FROM ({new}) RETURNING id, version), \
+         logged AS (INSERT INTO changes (entity, id, op, at) SELECT '{entity}', id, 'upsert', $1 FROM written) \
          SELECT count(*) FILTER (WHERE version = 1), count(*) FROM written",
         cols = names.join(", "),
         sets = sets.join(", "),
         old = old.join(", "),
         new = new.join(", "),
+        entity = entity,
     );
     let row = tx.query_one(&sql, &[&now]).map_err(map_constraint)?;
     let (inserted, written): (i64, i64) = (row.get(0), row.get(1));
     Ok((inserted as u64, (written - inserted) as u64))
+}
+
+/// Change-log rows must appear in commit order: transactions that log changes take this
+/// lock just before their first change row and hold it until they commit.
+const CHANGE_LOG_LOCK: i64 = 0x4272_6964_6743; // "BridgC"
+
+pub(crate) fn lock_change_log(client: &mut impl GenericClient) -> Result<()> {
+    client.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOG_LOCK])?;
+    Ok(())
+}
+
+/// Records a committed change (it commits with the caller's transaction).
+pub(crate) fn log_change(client: &mut impl GenericClient, entity: &str, id: &str, op: &str, now: &str) -> Result<()> {
+    lock_change_log(client)?;
+    client.execute("INSERT INTO changes (entity, id, op, at) VALUES ($1, $2, $3, $4)", &[&entity, &id, &op, &now])?;
+    Ok(())
 }
 
 fn count(counts: &mut KindCounts, total: usize, (inserted, updated): (u64, u64)) {
@@ -311,25 +332,25 @@ pub(crate) fn import(client: &mut Client, batch: &ImportBatch, progress: &mut dy
     let mut written: u64 = 0;
     let none = |_: &mut postgres::Transaction<'_>, _: &str| Ok(());
     if !batch.organizations.is_empty() {
-        let done = copy_upsert(&mut tx, "organizations", ORG, &batch.organizations, org_row, &now, none)?;
+        let done = copy_upsert(&mut tx, "organizations", "organization", ORG, &batch.organizations, org_row, &now, none)?;
         count(&mut counts.organizations, batch.organizations.len(), done);
         written += batch.organizations.len() as u64;
         progress(written);
     }
     if !batch.people.is_empty() {
-        let done = copy_upsert(&mut tx, "people", PERSON, &batch.people, person_row, &now, none)?;
+        let done = copy_upsert(&mut tx, "people", "person", PERSON, &batch.people, person_row, &now, none)?;
         count(&mut counts.people, batch.people.len(), done);
         written += batch.people.len() as u64;
         progress(written);
     }
     if !batch.listings.is_empty() {
-        let done = copy_upsert(&mut tx, "listings", LISTING, &batch.listings, listing_row, &now, none)?;
+        let done = copy_upsert(&mut tx, "listings", "listing", LISTING, &batch.listings, listing_row, &now, none)?;
         count(&mut counts.listings, batch.listings.len(), done);
         written += batch.listings.len() as u64;
         progress(written);
     }
     if !batch.ties.is_empty() {
-        let done = copy_upsert(&mut tx, "ties", TIE, &batch.ties, tie_row, &now, check_staged_parties)?;
+        let done = copy_upsert(&mut tx, "ties", "tie", TIE, &batch.ties, tie_row, &now, check_staged_parties)?;
         count(&mut counts.ties, batch.ties.len(), done);
         written += batch.ties.len() as u64;
         progress(written);

@@ -14,14 +14,17 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
 
 use crate::{
-    Counts, ExportItem, ImportBatch, ImportCounts, ListingQuery, OrgQuery, Page, PartyKind, PersonQuery,
+    Change, Counts, ExportItem, Job, ImportBatch, ImportCounts, ListingQuery, OrgQuery, Page, PartyKind, PersonQuery,
     Result, Store, StoreError, TieQuery, Versioned,
 };
 
 const MAX_IDLE_READERS: usize = 8;
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../../migrations/sqlite/0001_init.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("../../migrations/sqlite/0001_init.sql")),
+        M::up(include_str!("../../migrations/sqlite/0002_changes_jobs.sql")),
+    ])
 }
 
 /// The embedded store: one SQLite file.
@@ -58,7 +61,7 @@ impl SqliteStore {
         }
         configure(&writer)?;
         let current: i64 = writer.pragma_query_value(None, "user_version", |row| row.get(0))?;
-        let known = 1;
+        let known = 2;
         if current > known {
             return Err(StoreError::Corrupt(format!(
                 "{} has schema version {current}, newer than this program's {known}; upgrade bridgehub",
@@ -154,8 +157,22 @@ impl Store for SqliteStore {
     fn delete_organization(&self, id: &str) -> Result<bool> {
         self.with_writer(|conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let now = write::now();
+            // The cascade removes listings and ties too: log each of them.
+            for (entity, sql) in [
+                ("listing", "SELECT id FROM listings WHERE owner = ?1"),
+                ("tie", "SELECT id FROM ties WHERE from_id = ?1 OR to_id = ?1"),
+            ] {
+                let ids: Vec<String> = tx.prepare(sql)?.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+                for dependant in ids {
+                    write::log_change(&tx, entity, &dependant, "delete", &now)?;
+                }
+            }
             tx.execute("DELETE FROM ties WHERE from_id = ?1 OR to_id = ?1", [id])?;
             let deleted = tx.execute("DELETE FROM organizations WHERE id = ?1", [id])?;
+            if deleted > 0 {
+                write::log_change(&tx, "organization", id, "delete", &now)?;
+            }
             tx.commit()?;
             Ok(deleted > 0)
         })
@@ -206,7 +223,15 @@ impl Store for SqliteStore {
     }
 
     fn delete_listing(&self, id: &str) -> Result<bool> {
-        self.with_writer(|conn| Ok(conn.execute("DELETE FROM listings WHERE id = ?1", [id])? > 0))
+        self.with_writer(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let deleted = tx.execute("DELETE FROM listings WHERE id = ?1", [id])? > 0;
+            if deleted {
+                write::log_change(&tx, "listing", id, "delete", &write::now())?;
+            }
+            tx.commit()?;
+            Ok(deleted)
+        })
     }
 
     fn list_listings(&self, q: &ListingQuery) -> Result<Page<Versioned<Listing>>> {
@@ -255,7 +280,95 @@ impl Store for SqliteStore {
             Ok(report)
         })
     }
+
+    fn changes_since(&self, after: i64, limit: u32) -> Result<Vec<Change>> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT seq, entity, id, op, at FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
+            let mut rows = stmt.query(rusqlite::params![after, limit.clamp(1, 100_000)])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(crate::codec::change(row)?);
+            }
+            Ok(out)
+        })
+    }
+
+    fn last_change(&self) -> Result<i64> {
+        self.with_reader(|conn| Ok(conn.query_row("SELECT COALESCE(max(seq), 0) FROM changes", [], |r| r.get(0))?))
+    }
+
+    fn enqueue_job(&self, kind: &str, payload: &str) -> Result<i64> {
+        self.with_writer(|conn| {
+            let now = write::now();
+            conn.execute(
+                "INSERT INTO jobs (kind, payload, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+                rusqlite::params![kind, payload, now],
+            )?;
+            Ok(conn.last_insert_rowid())
+        })
+    }
+
+    fn claim_job(&self, worker: &str, kinds: &[&str], lease_seconds: u32) -> Result<Option<Job>> {
+        self.with_writer(|conn| {
+            // One writer: the IMMEDIATE transaction is the lock.
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let now = write::now();
+            let kinds_json = serde_json::to_string(kinds).unwrap_or_else(|_| "[]".into());
+            let sql = format!(
+                "UPDATE jobs SET status = 'running', locked_by = ?1, locked_until = ?2, attempts = attempts + 1, updated_at = ?3 \
+                 WHERE id = (SELECT id FROM jobs WHERE kind IN (SELECT value FROM json_each(?4)) \
+                 AND (status = 'queued' OR (status = 'running' AND locked_until < ?3)) ORDER BY id LIMIT 1) \
+                 RETURNING {JOB_COLUMNS}"
+            );
+            let job = {
+                let mut stmt = tx.prepare(&sql)?;
+                let mut rows = stmt.query(rusqlite::params![worker, crate::codec::later(lease_seconds), now, kinds_json])?;
+                match rows.next()? {
+                    Some(row) => Some(crate::codec::job(row)?),
+                    None => None,
+                }
+            };
+            tx.commit()?;
+            Ok(job)
+        })
+    }
+
+    fn renew_job(&self, id: i64, worker: &str, lease_seconds: u32) -> Result<bool> {
+        self.with_writer(|conn| {
+            Ok(conn.execute(
+                "UPDATE jobs SET locked_until = ?1, updated_at = ?2 WHERE id = ?3 AND locked_by = ?4 AND status = 'running'",
+                rusqlite::params![crate::codec::later(lease_seconds), write::now(), id, worker],
+            )? > 0)
+        })
+    }
+
+    fn finish_job(&self, id: i64, worker: &str, outcome: std::result::Result<&str, &str>) -> Result<bool> {
+        let (status, result) = match outcome {
+            Ok(result) => ("done", result),
+            Err(message) => ("failed", message),
+        };
+        self.with_writer(|conn| {
+            Ok(conn.execute(
+                "UPDATE jobs SET status = ?1, result = ?2, locked_until = NULL, updated_at = ?3 \
+                 WHERE id = ?4 AND locked_by = ?5 AND status = 'running'",
+                rusqlite::params![status, result, write::now(), id, worker],
+            )? > 0)
+        })
+    }
+
+    fn job(&self, id: i64) -> Result<Option<Job>> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare_cached(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1"))?;
+            let mut rows = stmt.query([id])?;
+            match rows.next()? {
+                Some(row) => Ok(Some(crate::codec::job(row)?)),
+                None => Ok(None),
+            }
+        })
+    }
 }
+
+const JOB_COLUMNS: &str = "id, kind, payload, status, locked_by, locked_until, attempts, result";
 
 fn check_version(kind: &'static str, id: &str, expected: Option<i64>, actual: i64) -> Result<()> {
     match expected {

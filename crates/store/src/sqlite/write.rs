@@ -51,6 +51,12 @@ static TIE_UPSERT: LazyLock<String> = LazyLock::new(|| upsert_sql("ties", TIE_CO
 /// Page cache of the writer while it imports (the default is 64 MiB), in KiB.
 const IMPORT_CACHE_KIB: i64 = 262_144;
 
+/// Records a committed change (it commits with the caller's transaction).
+pub(crate) fn log_change(conn: &Connection, entity: &str, id: &str, op: &str, now: &str) -> Result<()> {
+    conn.prepare_cached("INSERT INTO changes (entity, id, op, at) VALUES (?1, ?2, ?3, ?4)")?.execute(params![entity, id, op, now])?;
+    Ok(())
+}
+
 /// What an upsert did, read from `RETURNING version`.
 fn outcome(version: Option<i64>, counts: &mut KindCounts) {
     match version {
@@ -135,11 +141,17 @@ fn tie_upsert(conn: &Connection, typed: &TypedTie, now: &str) -> Result<Option<i
 }
 
 pub(crate) fn upsert_organization(tx: &Transaction<'_>, org: &Organization, now: &str) -> Result<()> {
-    org_upsert(tx, org, now).map(|_| ())
+    if org_upsert(tx, org, now)?.is_some() {
+        log_change(tx, "organization", org.id.as_str(), "upsert", now)?;
+    }
+    Ok(())
 }
 
 pub(crate) fn upsert_listing(tx: &Transaction<'_>, listing: &Listing, now: &str) -> Result<()> {
-    listing_upsert(tx, listing, now).map(|_| ())
+    if listing_upsert(tx, listing, now)?.is_some() {
+        log_change(tx, "listing", listing.id.as_str(), "upsert", now)?;
+    }
+    Ok(())
 }
 
 /// Writes a whole batch in one IMMEDIATE transaction, parents before children.
@@ -163,19 +175,35 @@ fn import_in_transaction(conn: &mut Connection, batch: &ImportBatch, progress: &
         }
     };
     for org in &batch.organizations {
-        outcome(org_upsert(&tx, org, &now)?, &mut counts.organizations);
+        let version = org_upsert(&tx, org, &now)?;
+        if version.is_some() {
+            log_change(&tx, "organization", org.id.as_str(), "upsert", &now)?;
+        }
+        outcome(version, &mut counts.organizations);
         tick(&mut written);
     }
     for person in &batch.people {
-        outcome(person_upsert(&tx, person, &now)?, &mut counts.people);
+        let version = person_upsert(&tx, person, &now)?;
+        if version.is_some() {
+            log_change(&tx, "person", person.id.as_str(), "upsert", &now)?;
+        }
+        outcome(version, &mut counts.people);
         tick(&mut written);
     }
     for listing in &batch.listings {
-        outcome(listing_upsert(&tx, listing, &now)?, &mut counts.listings);
+        let version = listing_upsert(&tx, listing, &now)?;
+        if version.is_some() {
+            log_change(&tx, "listing", listing.id.as_str(), "upsert", &now)?;
+        }
+        outcome(version, &mut counts.listings);
         tick(&mut written);
     }
     for tie in &batch.ties {
-        outcome(tie_upsert(&tx, tie, &now)?, &mut counts.ties);
+        let version = tie_upsert(&tx, tie, &now)?;
+        if version.is_some() {
+            log_change(&tx, "tie", tie.tie.id.as_str(), "upsert", &now)?;
+        }
+        outcome(version, &mut counts.ties);
         tick(&mut written);
     }
     tx.commit()?;

@@ -200,4 +200,88 @@ backend_tests! {
         let ties = store.list_ties(&TieQuery { party: Some("o1".into()), limit: 5, ..Default::default() }).unwrap();
         assert!(ties.items.is_empty());
     }
+
+    fn every_committed_change_is_logged_in_order(db) {
+        let store = db.store();
+        let start = store.last_change().unwrap();
+        store.insert_organization(&org("o1", "VN")).unwrap();
+        store.insert_listing(&listing("l1", "o1")).unwrap();
+        // Same content: no change to log.
+        store.update_organization(&org("o1", "VN"), None).unwrap();
+        let mut renamed = org("o1", "VN");
+        renamed.name = "Renamed".into();
+        store.update_organization(&renamed, None).unwrap();
+        let batch = ImportBatch { organizations: vec![org("o2", "TH"), renamed.clone()], ties: vec![tie("o1", "o2")], ..Default::default() };
+        store.import(&batch, &mut |_| {}).unwrap();
+        store.delete_organization("o1").unwrap();
+        let log: Vec<(String, String, String)> = store
+            .changes_since(start, 100)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.entity, c.id, c.op))
+            .collect();
+        let tie_id = tie("o1", "o2").tie.id.to_string();
+        let expected: Vec<(String, String, String)> = [
+            ("organization", "o1", "upsert"),
+            ("listing", "l1", "upsert"),
+            ("organization", "o1", "upsert"),
+            ("organization", "o2", "upsert"),
+            ("tie", tie_id.as_str(), "upsert"),
+            ("listing", "l1", "delete"),
+            ("tie", tie_id.as_str(), "delete"),
+            ("organization", "o1", "delete"),
+        ]
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect();
+        assert_eq!(log, expected);
+        let all = store.changes_since(start, 100).unwrap();
+        assert!(all.windows(2).all(|w| w[0].seq < w[1].seq));
+        assert_eq!(store.last_change().unwrap(), all.last().unwrap().seq);
+        assert_eq!(store.changes_since(all[5].seq, 2).unwrap().len(), 2);
+    }
+
+    fn a_job_is_claimed_by_one_worker_and_taken_over_when_its_lease_expires(db) {
+        let store = db.store();
+        let id = store.enqueue_job("schedule", r#"{"event":"e1"}"#).unwrap();
+        let first = store.claim_job("node-a", &["schedule"], 0).unwrap().expect("a job to claim");
+        assert_eq!((first.id, first.attempts, first.locked_by.as_deref()), (id, 1, Some("node-a")));
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        // node-a's lease (0 s) has expired: node-b takes the job over.
+        let second = store.claim_job("node-b", &["schedule"], 60).unwrap().expect("takeover");
+        assert_eq!((second.id, second.attempts, second.locked_by.as_deref()), (id, 2, Some("node-b")));
+        assert!(store.claim_job("node-c", &["schedule"], 60).unwrap().is_none(), "a live lease is not taken");
+        assert!(!store.finish_job(id, "node-a", Ok("{}")).unwrap(), "the old worker lost the job");
+        assert!(store.renew_job(id, "node-b", 60).unwrap());
+        assert!(store.finish_job(id, "node-b", Ok(r#"{"meetings":3}"#)).unwrap());
+        let done = store.job(id).unwrap().unwrap();
+        assert_eq!((done.status.as_str(), done.result.as_deref()), ("done", Some(r#"{"meetings":3}"#)));
+        assert!(store.claim_job("node-b", &["schedule"], 60).unwrap().is_none());
+        assert!(store.claim_job("node-b", &["other"], 60).unwrap().is_none());
+    }
+
+    fn concurrent_workers_run_each_job_exactly_once(db) {
+        let store = db.store();
+        for n in 0..40 {
+            store.enqueue_job("reindex", &format!("{{\"n\":{n}}}")).unwrap();
+        }
+        let claimed = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for worker in 0..4 {
+                let (store, claimed) = (&store, &claimed);
+                scope.spawn(move || {
+                    let name = format!("worker-{worker}");
+                    while let Some(job) = store.claim_job(&name, &["reindex"], 60).unwrap() {
+                        claimed.lock().unwrap().push(job.id);
+                        assert!(store.finish_job(job.id, &name, Ok("ok")).unwrap());
+                    }
+                });
+            }
+        });
+        let mut ids = claimed.into_inner().unwrap();
+        ids.sort_unstable();
+        let n_claims = ids.len();
+        ids.dedup();
+        assert_eq!((n_claims, ids.len()), (40, 40));
+    }
 }
