@@ -15,6 +15,7 @@ mod directory;
 mod error;
 mod export;
 mod import;
+mod matching;
 mod migrate;
 mod progress;
 
@@ -29,7 +30,9 @@ pub use config::Config;
 pub use demo::{DemoOptions, DemoReport};
 pub use directory::{ListingFilter, OrgFilter, PersonFilter, TieFilter, DEFAULT_LIMIT, MAX_LIMIT};
 pub use error::{AppError, AppResult, ErrorCode};
+pub use bridgehub_matching::{Match, Mode as MatchMode, Reason as MatchReason, Signal as MatchSignal};
 pub use import::{ImportOptions, ImportReport, ImportSource, InputFormat};
+pub use matching::{evaluate_matching, EvalFigures, EvalReport, Matcher, EMBEDDING_DIM};
 pub use migrate::MigrateReport;
 pub use progress::{NoProgress, Progress};
 

@@ -3,7 +3,9 @@
 
 mod bench;
 mod load;
+mod matching;
 mod progress;
+mod schedule;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -103,6 +105,17 @@ enum Command {
         #[arg(long, value_name = "DB")]
         to: String,
     },
+    /// Recommended counterparts of listings or of an organization, with their reasons.
+    Match(matching::MatchArgs),
+    /// Evaluations against gold sets.
+    Eval {
+        #[command(subcommand)]
+        which: matching::EvalCommand,
+    },
+    /// Schedule one-to-one meetings: a JAIR `.dzn` (mode all, d = 2) or a Bridgehub JSON instance → result JSON.
+    Schedule(schedule::ScheduleArgs),
+    /// Write a generated meeting-scheduling instance (scheduling.md §7).
+    ScheduleGen(schedule::ScheduleGenArgs),
     /// Benchmarks that write their figures as JSON.
     Bench {
         #[command(subcommand)]
@@ -269,6 +282,13 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Match(args) => {
+            let hub = open(&config)?;
+            matching::run_match(&hub, args, quiet)
+        }
+        Command::Eval { which } => matching::run_eval(which, quiet),
+        Command::Schedule(args) => schedule::run_schedule(args),
+        Command::ScheduleGen(args) => schedule::run_schedule_gen(args),
         Command::Bench { which } => bench::run(which, quiet),
     }
 }

@@ -2,13 +2,13 @@
 //! Reads a JAIR `.dzn` or a Bridgehub JSON instance, solves it, checks the result with the
 //! independent checker and writes the result JSON; or writes a generated instance.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use bridgehub_schedule::formats::{instance_to_json, outcome_to_json, parse_dzn, parse_json};
-use bridgehub_schedule::generate::{generate, GenParams};
-use bridgehub_schedule::{check, solve, Params};
+use bridgehub_schedule::generate::{GenParams, generate};
+use bridgehub_schedule::{Params, check, solve};
 
 /// Arguments of `bridgehub schedule`.
 #[derive(Debug, clap::Args)]
@@ -58,7 +58,10 @@ pub(crate) struct ScheduleGenArgs {
 pub(crate) fn run_schedule(args: ScheduleArgs) -> Result<()> {
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
-    let is_dzn = args.file.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("dzn"));
+    let is_dzn = args
+        .file
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("dzn"));
     let instance = if is_dzn {
         parse_dzn(&text).with_context(|| format!("cannot parse {}", args.file.display()))?
     } else {
@@ -76,7 +79,10 @@ pub(crate) fn run_schedule(args: ScheduleArgs) -> Result<()> {
     let outcome = solve(&instance.problem, &params);
     let report = check(&instance.problem, &outcome.assignments);
     if !outcome.assignments.is_empty() && !report.is_valid() {
-        bail!("internal error: the schedule breaks a rule: {}", report.violations[0]);
+        bail!(
+            "internal error: the schedule breaks a rule: {}",
+            report.violations[0]
+        );
     }
     let json = outcome_to_json(&instance, &outcome);
     write_json(&args.out, &json)?;
@@ -103,7 +109,10 @@ pub(crate) fn run_schedule_gen(args: ScheduleGenArgs) -> Result<()> {
         bail!("--buyers must be between 0 and 0.5");
     }
     if args.slots == 0 || args.slots > bridgehub_schedule::MAX_SLOTS {
-        bail!("--slots must be between 1 and {}", bridgehub_schedule::MAX_SLOTS);
+        bail!(
+            "--slots must be between 1 and {}",
+            bridgehub_schedule::MAX_SLOTS
+        );
     }
     let params = GenParams {
         participants: args.participants,
@@ -125,9 +134,10 @@ pub(crate) fn run_schedule_gen(args: ScheduleGenArgs) -> Result<()> {
     Ok(())
 }
 
-fn write_json(path: &PathBuf, value: &serde_json::Value) -> Result<()> {
+fn write_json(path: &Path, value: &serde_json::Value) -> Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     let text = serde_json::to_string_pretty(value).context("cannot serialize the JSON")?;
     std::fs::write(path, text + "\n").with_context(|| format!("cannot write {}", path.display()))

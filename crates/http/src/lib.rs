@@ -20,7 +20,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use bridgehub_app::{ChangeFollower, Hub};
+use bridgehub_app::{ChangeFollower, Hub, Matcher};
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
@@ -37,6 +37,7 @@ pub use error::{ErrorBody, ErrorDetail};
         api::organizations::update, api::organizations::delete,
         api::listings::list, api::listings::get, api::listings::create, api::listings::update,
         api::listings::withdraw, api::listings::delete,
+        api::matches::for_listing, api::matches::for_organization,
         api::people::list, api::people::get, api::people::ties,
         api::reference::countries, api::reference::regions, api::reference::groupings,
         api::reference::languages, api::reference::vocabulary,
@@ -44,6 +45,7 @@ pub use error::{ErrorBody, ErrorDetail};
     tags(
         (name = "organizations", description = "The directory of organizations"),
         (name = "listings", description = "Offers and seeks"),
+        (name = "matching", description = "Recommended counterparts with their reasons"),
         (name = "people", description = "Professionals"),
         (name = "ties", description = "Recorded relations"),
         (name = "reference", description = "Countries, regions, groupings, languages, vocabularies"),
@@ -74,6 +76,14 @@ pub struct AppState {
     pub hub: Hub,
     /// This node's view of the change log.
     pub follower: Arc<ChangeFollower>,
+    /// This node's match index (kept current from the change log).
+    pub matcher: Arc<Matcher>,
+}
+
+impl FromRef<AppState> for Arc<Matcher> {
+    fn from_ref(state: &AppState) -> Arc<Matcher> {
+        state.matcher.clone()
+    }
 }
 
 impl FromRef<AppState> for Hub {
@@ -91,16 +101,16 @@ impl FromRef<AppState> for Arc<ChangeFollower> {
 /// How often a node reads the change log.
 pub const FOLLOW_INTERVAL: Duration = Duration::from_millis(200);
 
-/// The whole application as a router over `hub`.
-pub fn router(hub: Hub) -> Router {
-    let follower = match ChangeFollower::start(hub.clone()) {
-        Ok(follower) => Arc::new(follower),
-        Err(err) => {
-            tracing::error!(error = %err, "cannot read the change log; following from the start");
-            Arc::new(ChangeFollower::from_position(hub.clone(), 0))
-        }
-    };
-    router_with(AppState { hub, follower })
+/// Builds a node's state: reads the change-log position, then builds the match index
+/// from the store and subscribes it to the change log. Blocking.
+pub fn node_state(hub: Hub) -> Result<AppState, bridgehub_app::AppError> {
+    let follower = Arc::new(ChangeFollower::start(hub.clone())?);
+    let started = std::time::Instant::now();
+    let matcher = hub.build_matcher(&bridgehub_app::NoProgress)?;
+    let stats = matcher.stats();
+    tracing::info!(listings = stats.listings, memory_bytes = stats.memory_bytes, ms = started.elapsed().as_millis() as u64, "match index built");
+    follower.subscribe(matcher.clone());
+    Ok(AppState { hub, follower, matcher })
 }
 
 /// The router over an existing state.
@@ -114,6 +124,8 @@ pub fn router_with(state: AppState) -> Router {
         .route("/listings", get(api::listings::list).post(api::listings::create))
         .route("/listings/{id}", get(api::listings::get).put(api::listings::update).delete(api::listings::delete))
         .route("/listings/{id}/withdraw", post(api::listings::withdraw))
+        .route("/listings/{id}/matches", get(api::matches::for_listing))
+        .route("/organizations/{id}/recommendations", get(api::matches::for_organization))
         .route("/people", get(api::people::list))
         .route("/people/{id}", get(api::people::get))
         .route("/ties", get(api::people::ties))
@@ -142,14 +154,12 @@ pub fn router_with(state: AppState) -> Router {
 /// Serves the hub on `listener` until `shutdown` completes; requests in flight finish.
 /// In the background the node follows the change log (see [`FOLLOW_INTERVAL`]).
 pub async fn serve(listener: TcpListener, hub: Hub, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    // The store is blocking (the PostgreSQL client runs its own runtime): read off the runtime.
-    let start_hub = hub.clone();
-    let follower = tokio::task::spawn_blocking(move || ChangeFollower::start(start_hub))
+    // The store is blocking (the PostgreSQL client runs its own runtime): build off the runtime.
+    let state = tokio::task::spawn_blocking(move || node_state(hub))
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))?
         .map_err(|e| std::io::Error::other(e.to_string()))?;
-    let follower = Arc::new(follower);
-    let background = follower.clone();
+    let background = state.follower.clone();
     let following = tokio::spawn(async move {
         let mut tick = tokio::time::interval(FOLLOW_INTERVAL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -163,7 +173,7 @@ pub async fn serve(listener: TcpListener, hub: Hub, shutdown: impl Future<Output
             }
         }
     });
-    let result = axum::serve(listener, router_with(AppState { hub, follower })).with_graceful_shutdown(shutdown).await;
+    let result = axum::serve(listener, router_with(state)).with_graceful_shutdown(shutdown).await;
     following.abort();
     result
 }

@@ -2,6 +2,7 @@
 //! `Hub` use case on a blocking thread, turn the result into a view.
 
 pub(crate) mod listings;
+pub(crate) mod matches;
 pub(crate) mod organizations;
 pub(crate) mod people;
 pub(crate) mod reference;

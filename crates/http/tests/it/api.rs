@@ -32,6 +32,8 @@ backend_tests! {
             ("/api/v1/listings", vec!["get", "post"]),
             ("/api/v1/listings/{id}", vec!["get", "put", "delete"]),
             ("/api/v1/listings/{id}/withdraw", vec!["post"]),
+        ("/api/v1/listings/{id}/matches", vec!["get"]),
+        ("/api/v1/organizations/{id}/recommendations", vec!["get"]),
             ("/api/v1/people", vec!["get"]),
             ("/api/v1/people/{id}", vec!["get"]),
             ("/api/v1/ties", vec!["get"]),
@@ -230,5 +232,58 @@ backend_tests! {
         assert_eq!(ops, vec![("org-1".into(), "upsert".into()), ("lst-1".into(), "upsert".into()), ("lst-1".into(), "delete".into())]);
         let first = changes[0]["seq"].as_i64().unwrap();
         assert_eq!(app.get(&format!("/api/v1/changes?after={first}&limit=1")).1.as_array().unwrap().len(), 1);
+    }
+
+    fn matches_follow_new_listings_and_honour_both_sides_targets(db) {
+        let app = TestApp::spawn(&db);
+        let mut seeker = org_body("org-sz", "CN");
+        seeker["languages"] = json!(["zh-Hans", "en"]);
+        app.post("/api/v1/organizations", &seeker);
+        app.post("/api/v1/organizations", &org_body("org-hcmc", "VN"));
+        app.post("/api/v1/organizations", &org_body("org-paris", "FR"));
+        let seek = json!({"id": "seek-1", "owner": "org-sz", "direction": "seek", "category": "service",
+            "title": "Cold storage and fruit transport partner in Vietnam", "body": "Cold storage warehousing and transport of durian",
+            "language": "en", "sectors": ["logistics"], "target_groups": ["asean"]});
+        assert_eq!(app.post("/api/v1/listings", &seek).0, 201);
+        let mut offer = listing_body("offer-vn", "org-hcmc");
+        offer["title"] = json!("Cold storage and fruit transport to China");
+        offer["body"] = json!("Cold storage warehousing and transport of durian and other fruit");
+        offer["language"] = json!("en");
+        offer["target_countries"] = json!(["CN"]);
+        assert_eq!(app.post("/api/v1/listings", &offer).0, 201);
+        let mut outside = listing_body("offer-fr", "org-paris");
+        outside["title"] = json!("Cold storage and fruit transport");
+        outside["language"] = json!("en");
+        outside["target_countries"] = json!([]);
+        assert_eq!(app.post("/api/v1/listings", &outside).0, 201);
+        // Created after the server started: the node picks them up from the change log.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let matches = loop {
+            let (status, body) = app.get("/api/v1/listings/seek-1/matches?limit=5");
+            if status == 200 && !body["matches"].as_array().unwrap().is_empty() {
+                break body;
+            }
+            assert!(std::time::Instant::now() < deadline, "the new listings never reached the match index: {body}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        let found: Vec<&str> = matches["matches"].as_array().unwrap().iter().map(|m| m["listing"].as_str().unwrap()).collect();
+        assert_eq!(found, vec!["offer-vn"], "the French offer is outside the seek's ASEAN target");
+        let top = &matches["matches"][0];
+        assert_eq!(top["organization"], "org-hcmc");
+        assert!(top["explanation"]["en"].as_str().unwrap().contains("Same sector: Logistics"), "{top}");
+        assert!(top["reasons"].as_array().unwrap().iter().any(|r| r["signal"] == "targets_you"), "{top}");
+        let relaxed = app.get("/api/v1/listings/seek-1/matches?relax=true").1;
+        assert_eq!(relaxed["matches"].as_array().unwrap().len(), 2);
+        // A withdrawal disappears from the matches.
+        app.post("/api/v1/listings/offer-vn/withdraw", &json!({}));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !app.get("/api/v1/listings/seek-1/matches").1["matches"].as_array().unwrap().is_empty() {
+            assert!(std::time::Instant::now() < deadline, "the withdrawal never reached the match index");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let (status, recs) = app.get("/api/v1/organizations/org-sz/recommendations");
+        assert_eq!(status, 200, "{recs}");
+        assert_eq!(app.get("/api/v1/listings/nope/matches").0, 404);
+        assert_eq!(app.get("/api/v1/organizations/nope/recommendations").0, 404);
     }
 }

@@ -1,0 +1,258 @@
+//! Matching use cases: the match index built from the store, kept current from the change
+//! log, queried by listing or by organization; and the evaluation on a gold set.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+use bridgehub_domain::Organization;
+use bridgehub_matching::{Engine, IndexedListing, Match, MatchConfig, Mode, Owner, Query};
+use bridgehub_store::{Change, ExportItem};
+
+use crate::{AppError, AppResult, ChangeListener, Hub, ImportOptions, ImportSource, Progress};
+
+/// Dimension of the stored text embeddings (multilingual-e5-small).
+pub const EMBEDDING_DIM: usize = 384;
+
+fn owner_of(org: &Organization) -> Owner {
+    Owner { id: org.id.to_string(), country: org.country, languages: org.languages.clone() }
+}
+
+fn engine_error(err: bridgehub_matching::MatchError) -> AppError {
+    match err {
+        bridgehub_matching::MatchError::UnknownListing(id) => AppError::NotFound { kind: "listing", id },
+        other => AppError::Io(format!("match index: {other}")),
+    }
+}
+
+/// The match index of one node, shared by its request handlers.
+pub struct Matcher {
+    hub: Hub,
+    engine: RwLock<Engine>,
+    owners: RwLock<HashMap<String, Owner>>,
+}
+
+impl Matcher {
+    /// The best counterparts of a listing.
+    pub fn matches(&self, listing_id: &str, limit: usize, relax: bool, mode: Mode) -> AppResult<Vec<Match>> {
+        let config = MatchConfig { mode, ..MatchConfig::default() };
+        let query = Query { listing_id, today: crate::today(), limit, relax };
+        let engine = self.engine.read().map_err(|_| AppError::Io("match index lock poisoned".into()))?;
+        engine.matches(&query, &config).map_err(engine_error)
+    }
+
+    /// Listings recommended to an organization (the best counterparts of each of its live
+    /// listings, each counterpart once with its best score), and the organizations behind
+    /// them ranked by their best listing.
+    pub fn for_organization(&self, org_id: &str, limit: usize) -> AppResult<(Vec<Match>, Vec<(String, f64)>)> {
+        self.hub.organization(org_id)?;
+        let own: Vec<String> = self
+            .hub
+            .list_listings(&crate::ListingFilter { owner: Some(org_id.to_owned()), limit: Some(crate::MAX_LIMIT), ..Default::default() })?
+            .items
+            .into_iter()
+            .map(|l| l.record.id.to_string())
+            .collect();
+        let mut best: BTreeMap<String, Match> = BTreeMap::new();
+        for listing_id in own {
+            for m in self.matches(&listing_id, limit, false, Mode::Full)? {
+                let keep = best.get(&m.listing_id).is_none_or(|b| b.score < m.score);
+                if keep {
+                    best.insert(m.listing_id.clone(), m);
+                }
+            }
+        }
+        let mut listings: Vec<Match> = best.into_values().collect();
+        listings.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.listing_id.cmp(&b.listing_id)));
+        let mut orgs: BTreeMap<String, f64> = BTreeMap::new();
+        for m in &listings {
+            let entry = orgs.entry(m.organization_id.clone()).or_insert(f64::MIN);
+            *entry = entry.max(m.score);
+        }
+        let mut orgs: Vec<(String, f64)> = orgs.into_iter().collect();
+        orgs.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        listings.truncate(limit);
+        orgs.truncate(limit);
+        Ok((listings, orgs))
+    }
+
+    /// Listings indexed and memory held.
+    pub fn stats(&self) -> bridgehub_matching::EngineStats {
+        self.engine.read().map(|e| e.stats()).unwrap_or(bridgehub_matching::EngineStats { listings: 0, with_embeddings: 0, memory_bytes: 0 })
+    }
+
+    fn refresh(&self, changes: &[Change]) -> AppResult<()> {
+        let mut engine = self.engine.write().map_err(|_| AppError::Io("match index lock poisoned".into()))?;
+        for change in changes {
+            match (change.entity.as_str(), change.op.as_str()) {
+                ("organization", "delete") => {
+                    engine.remove_owner(&change.id);
+                    if let Ok(mut owners) = self.owners.write() {
+                        owners.remove(&change.id);
+                    }
+                }
+                ("organization", _) => {
+                    if let Some(org) = self.hub.store.organization(&change.id)? {
+                        let owner = owner_of(&org.record);
+                        engine.update_owner(&owner);
+                        if let Ok(mut owners) = self.owners.write() {
+                            owners.insert(owner.id.clone(), owner);
+                        }
+                    }
+                }
+                ("listing", "delete") => engine.remove(&change.id),
+                ("listing", _) => match self.hub.store.listing(&change.id)? {
+                    Some(listing) => {
+                        let owner = self.owner(listing.record.owner.as_str())?;
+                        if let Some(owner) = owner {
+                            engine.upsert(IndexedListing { listing: listing.record, owner, embedding: None }).map_err(engine_error)?;
+                        }
+                    }
+                    None => engine.remove(&change.id),
+                },
+                _ => {}
+            }
+        }
+        engine.commit().map_err(engine_error)
+    }
+
+    fn owner(&self, id: &str) -> AppResult<Option<Owner>> {
+        if let Some(owner) = self.owners.read().ok().and_then(|o| o.get(id).cloned()) {
+            return Ok(Some(owner));
+        }
+        let owner = self.hub.store.organization(id)?.map(|org| owner_of(&org.record));
+        if let (Some(owner), Ok(mut owners)) = (&owner, self.owners.write()) {
+            owners.insert(owner.id.clone(), owner.clone());
+        }
+        Ok(owner)
+    }
+}
+
+impl ChangeListener for Matcher {
+    fn apply(&self, changes: &[Change]) {
+        if let Err(err) = self.refresh(changes) {
+            tracing::error!(error = %err, "match index could not apply changes");
+        }
+    }
+}
+
+impl Hub {
+    /// Builds the match index from every stored listing.
+    pub fn build_matcher(&self, progress: &dyn Progress) -> AppResult<Arc<Matcher>> {
+        let mut engine = Engine::new(EMBEDDING_DIM).map_err(engine_error)?;
+        let mut owners: HashMap<String, Owner> = HashMap::new();
+        let total = self.store.counts()?.listings;
+        progress.phase("building the match index", Some(total));
+        let mut done = 0u64;
+        let mut failure: Option<AppError> = None;
+        self.store.for_each_record(&mut |item| {
+            match item {
+                ExportItem::Organization(org) => {
+                    owners.insert(org.id.to_string(), owner_of(&org));
+                }
+                ExportItem::Listing(listing) => {
+                    if let Some(owner) = owners.get(listing.owner.as_str()) {
+                        if let Err(err) = engine.upsert(IndexedListing { listing, owner: owner.clone(), embedding: None }) {
+                            failure.get_or_insert(engine_error(err));
+                        }
+                    }
+                    done += 1;
+                    if done % 1024 == 0 {
+                        progress.position(done);
+                    }
+                }
+                _ => {}
+            }
+            Ok(())
+        })?;
+        if let Some(err) = failure {
+            return Err(err);
+        }
+        engine.commit().map_err(engine_error)?;
+        progress.finish();
+        Ok(Arc::new(Matcher { hub: self.clone(), engine: RwLock::new(engine), owners: RwLock::new(owners) }))
+    }
+}
+
+/// Recall and rank figures of one engine configuration.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EvalFigures {
+    /// Queries evaluated.
+    pub queries: usize,
+    /// Share of queries whose gold is first.
+    pub recall_at_1: f64,
+    /// Share of queries whose gold is in the first ten.
+    pub recall_at_10: f64,
+    /// Mean reciprocal rank of the gold (0 when not returned).
+    pub mrr: f64,
+}
+
+/// Evaluation of full engine and baselines, overall and by language pair.
+#[derive(Debug, Clone, Default)]
+pub struct EvalReport {
+    /// Per configuration (`full`, `lexical`, `semantic`): overall figures.
+    pub overall: BTreeMap<String, EvalFigures>,
+    /// Per configuration and language pair (`zh-Hans->vi`).
+    pub by_pair: BTreeMap<String, BTreeMap<String, EvalFigures>>,
+    /// Per configuration: same-language and cross-language pairs.
+    pub by_crossing: BTreeMap<String, BTreeMap<String, EvalFigures>>,
+}
+
+fn figures(ranks: &[Option<usize>]) -> EvalFigures {
+    let n = ranks.len().max(1) as f64;
+    EvalFigures {
+        queries: ranks.len(),
+        recall_at_1: ranks.iter().filter(|r| **r == Some(1)).count() as f64 / n,
+        recall_at_10: ranks.iter().filter(|r| r.is_some_and(|r| r <= 10)).count() as f64 / n,
+        mrr: ranks.iter().map(|r| r.map(|r| 1.0 / r as f64).unwrap_or(0.0)).sum::<f64>() / n,
+    }
+}
+
+/// Imports every `*.jsonl` of `dir` into a fresh database in `work_dir`, ranks all offers
+/// for every query of `dir/gold.tsv` and measures where the gold lands.
+pub fn evaluate_matching(dir: &Path, work_dir: &Path, progress: &dyn Progress) -> AppResult<EvalReport> {
+    let db = work_dir.join("eval.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let hub = Hub::open(&db.display().to_string())?;
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| AppError::Io(format!("cannot read {}: {e}", dir.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    let sources: Vec<ImportSource> = files.iter().map(ImportSource::new).collect();
+    hub.import(&sources, ImportOptions::default(), progress)?;
+    let gold_path = dir.join("gold.tsv");
+    let gold_text = std::fs::read_to_string(&gold_path).map_err(|e| AppError::Io(format!("cannot read {}: {e}", gold_path.display())))?;
+    let gold: Vec<(String, String, String)> = gold_text
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            (cols.len() >= 2).then(|| (cols[0].to_owned(), cols[1].to_owned(), cols.get(2).copied().unwrap_or("").to_owned()))
+        })
+        .collect();
+    let matcher = hub.build_matcher(progress)?;
+    let mut report = EvalReport::default();
+    for (name, mode) in [("full", Mode::Full), ("lexical", Mode::LexicalOnly), ("semantic", Mode::SemanticOnly)] {
+        let mut all = Vec::new();
+        let mut pairs: BTreeMap<String, Vec<Option<usize>>> = BTreeMap::new();
+        let mut crossing: BTreeMap<String, Vec<Option<usize>>> = BTreeMap::new();
+        for (query, gold_id, note) in &gold {
+            let matches = matcher.matches(query, 100_000, false, mode)?;
+            let rank = matches.iter().position(|m| &m.listing_id == gold_id).map(|p| p + 1);
+            all.push(rank);
+            pairs.entry(note.clone()).or_default().push(rank);
+            let same = note.split("->").collect::<Vec<_>>();
+            let key = if same.len() == 2 && same[0] == same[1] { "same-language" } else { "cross-language" };
+            crossing.entry(key.to_owned()).or_default().push(rank);
+        }
+        report.overall.insert(name.into(), figures(&all));
+        report.by_pair.insert(name.into(), pairs.iter().map(|(k, v)| (k.clone(), figures(v))).collect());
+        report.by_crossing.insert(name.into(), crossing.iter().map(|(k, v)| (k.clone(), figures(v))).collect());
+    }
+    Ok(report)
+}

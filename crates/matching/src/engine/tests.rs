@@ -1,0 +1,151 @@
+//! Engine tests: the product's own example, updates, and the hard rules as a property.
+
+use bridgehub_domain::{
+    parse_date, Category, CountryCode, Direction, EntityId, GroupCode, LangTag, Listing, ListingStatus, Sector,
+};
+use proptest::prelude::*;
+
+use super::*;
+
+fn listing(id: &str, owner: &str, direction: Direction, title: &str, lang: &str, sectors: &[Sector]) -> Listing {
+    Listing {
+        id: EntityId::parse(id).unwrap(),
+        owner: EntityId::parse(owner).unwrap(),
+        direction,
+        category: Category::Service,
+        title: title.into(),
+        body: title.into(),
+        language: LangTag::parse(lang).unwrap(),
+        sectors: sectors.to_vec(),
+        target_countries: vec![],
+        target_groups: vec![],
+        expires: None,
+        status: ListingStatus::Active,
+    }
+}
+
+fn owner(id: &str, country: &str, langs: &[&str]) -> Owner {
+    Owner {
+        id: id.into(),
+        country: CountryCode::parse(country).unwrap(),
+        languages: langs.iter().map(|l| LangTag::parse(l).unwrap()).collect(),
+    }
+}
+
+fn today() -> bridgehub_domain::Date {
+    parse_date("2026-11-25").unwrap()
+}
+
+fn unit(v: &[f32]) -> Vec<f32> {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    v.iter().map(|x| x / norm).collect()
+}
+
+#[test]
+fn the_vietnamese_cold_chain_offer_tops_the_shenzhen_seek_with_reasons() {
+    let mut engine = Engine::new(3).unwrap();
+    let mut seek = listing("seek", "sz", Direction::Seek, "寻求越南冷链物流伙伴，负责榴莲进口的仓储和运输", "zh-Hans", &[Sector::Logistics, Sector::Agrifood]);
+    seek.target_countries = vec![CountryCode::parse("VN").unwrap()];
+    let mut offer = listing("offer", "hcmc", Direction::Offer, "Kho lạnh và vận chuyển trái cây xuất khẩu sang Trung Quốc", "vi", &[Sector::Logistics]);
+    offer.target_groups = vec![GroupCode::parse("mainland_china").unwrap()];
+    let near = listing("near", "hanoi", Direction::Offer, "Dịch vụ pháp lý cho nhà đầu tư", "vi", &[Sector::Legal]);
+    let excluded = listing("excluded", "bkk", Direction::Offer, "Cold storage and fruit transport", "en", &[Sector::Logistics]);
+    engine.upsert(IndexedListing { listing: seek, owner: owner("sz", "CN", &["zh-Hans", "en"]), embedding: Some(unit(&[1.0, 0.1, 0.0])) }).unwrap();
+    engine.upsert(IndexedListing { listing: offer, owner: owner("hcmc", "VN", &["vi", "en"]), embedding: Some(unit(&[0.9, 0.2, 0.1])) }).unwrap();
+    engine.upsert(IndexedListing { listing: near, owner: owner("hanoi", "VN", &["vi"]), embedding: Some(unit(&[0.2, 1.0, 0.0])) }).unwrap();
+    engine.upsert(IndexedListing { listing: excluded, owner: owner("bkk", "TH", &["en"]), embedding: Some(unit(&[1.0, 0.1, 0.0])) }).unwrap();
+    engine.commit().unwrap();
+    let query = Query { listing_id: "seek", today: today(), limit: 10, relax: false };
+    let matches = engine.matches(&query, &MatchConfig::default()).unwrap();
+    let ids: Vec<&str> = matches.iter().map(|m| m.listing_id.as_str()).collect();
+    assert_eq!(ids, vec!["offer", "near"], "the Thai offer is outside the seek's targets");
+    let top = &matches[0];
+    assert_eq!(top.organization_id, "hcmc");
+    assert!(top.line_en.contains("Same sector: Logistics"), "{}", top.line_en);
+    assert!(top.line_en.contains("Their target") && top.line_en.contains("includes you"), "{}", top.line_en);
+    assert!(top.line_en.contains("Both work in English"), "{}", top.line_en);
+    assert!(top.line_en.contains("Text similarity"), "{}", top.line_en);
+    assert!(top.line_zh.contains("同一行业"), "{}", top.line_zh);
+    let total: f64 = top.reasons.iter().map(|r| r.contribution).sum();
+    assert!((total - top.score).abs() < 1e-9, "contributions add up to the score");
+    // Relaxed, the Thai offer may appear.
+    let relaxed = engine.matches(&Query { relax: true, ..query }, &MatchConfig::default()).unwrap();
+    assert!(relaxed.iter().any(|m| m.listing_id == "excluded"));
+}
+
+#[test]
+fn changes_show_after_commit_and_removed_listings_never_match() {
+    let mut engine = Engine::new(2).unwrap();
+    engine.upsert(IndexedListing { listing: listing("s", "a", Direction::Seek, "durian logistics", "en", &[]), owner: owner("a", "CN", &["en"]), embedding: None }).unwrap();
+    engine.upsert(IndexedListing { listing: listing("o", "b", Direction::Offer, "durian logistics", "en", &[]), owner: owner("b", "VN", &["en"]), embedding: None }).unwrap();
+    engine.commit().unwrap();
+    let q = Query { listing_id: "s", today: today(), limit: 5, relax: false };
+    assert_eq!(engine.matches(&q, &MatchConfig::default()).unwrap().len(), 1);
+    let mut withdrawn = listing("o", "b", Direction::Offer, "durian logistics", "en", &[]);
+    withdrawn.status = ListingStatus::Withdrawn;
+    engine.upsert(IndexedListing { listing: withdrawn, owner: owner("b", "VN", &["en"]), embedding: None }).unwrap();
+    engine.commit().unwrap();
+    assert!(engine.matches(&q, &MatchConfig::default()).unwrap().is_empty());
+    engine.remove("o");
+    engine.commit().unwrap();
+    assert!(engine.matches(&q, &MatchConfig::default()).unwrap().is_empty());
+    assert!(matches!(engine.matches(&Query { listing_id: "o", ..q }, &MatchConfig::default()), Err(MatchError::UnknownListing(_))));
+}
+
+const COUNTRIES: &[&str] = &["CN", "HK", "VN", "TH", "AE", "SA", "FR", "BR", "KE", "US"];
+const GROUPS: &[&str] = &["asean", "gcc", "eu", "africa", "latin_america", "mainland_china"];
+
+fn arb_listing(idx: usize) -> impl Strategy<Value = (Listing, Owner)> {
+    (
+        any::<bool>(),
+        0..COUNTRIES.len(),
+        proptest::collection::vec(0..COUNTRIES.len(), 0..3),
+        proptest::collection::vec(0..GROUPS.len(), 0..2),
+        0..4u8,
+        0..3usize,
+    )
+        .prop_map(move |(offer, country, targets, groups, state, words)| {
+            let owner_id = format!("org{}", idx % 7);
+            let mut l = listing(
+                &format!("l{idx}"),
+                &owner_id,
+                if offer { Direction::Offer } else { Direction::Seek },
+                ["cold chain logistics", "solar investment", "student exchange"][words],
+                "en",
+                &[Sector::Logistics],
+            );
+            l.target_countries = targets.iter().map(|t| CountryCode::parse(COUNTRIES[*t]).unwrap()).collect();
+            l.target_groups = groups.iter().map(|g| GroupCode::parse(GROUPS[*g]).unwrap()).collect();
+            match state {
+                0 => l.status = ListingStatus::Withdrawn,
+                1 => l.expires = Some(parse_date("2025-01-01").unwrap()),
+                _ => {}
+            }
+            (l, owner(&owner_id, COUNTRIES[(country + idx) % COUNTRIES.len()], &["en"]))
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    #[test]
+    fn the_hard_rules_are_never_broken(items in (0..40usize).prop_flat_map(|n| (0..n.max(2)).map(arb_listing).collect::<Vec<_>>())) {
+        let mut engine = Engine::new(2).unwrap();
+        for (l, o) in &items {
+            engine.upsert(IndexedListing { listing: l.clone(), owner: o.clone(), embedding: Some(unit(&[1.0, (l.id.as_str().len() % 3) as f32])) }).unwrap();
+        }
+        engine.commit().unwrap();
+        let by_id: std::collections::HashMap<String, (Listing, Owner)> =
+            items.iter().map(|(l, o)| (l.id.to_string(), (l.clone(), o.clone()))).collect();
+        for (query, query_owner) in &items {
+            let q = Query { listing_id: query.id.as_str(), today: today(), limit: 100, relax: false };
+            for m in engine.matches(&q, &MatchConfig::default()).unwrap() {
+                let (candidate, candidate_owner) = &by_id[&m.listing_id];
+                prop_assert_ne!(candidate.direction, query.direction);
+                prop_assert!(candidate.is_live(today()));
+                prop_assert!(query.accepts_country(candidate_owner.country), "the seeker's targets exclude the candidate");
+                prop_assert!(candidate.accepts_country(query_owner.country), "the candidate's targets exclude the seeker");
+                prop_assert_ne!(&candidate.owner, &query.owner);
+            }
+        }
+    }
+}

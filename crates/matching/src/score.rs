@@ -1,0 +1,202 @@
+//! Scoring a candidate that passed the hard rules: each signal in 0..1, weighted and
+//! summed; the reasons keep each signal's value and contribution.
+
+use bridgehub_domain::{Category, Listing, Sector};
+
+use crate::engine::Entry;
+use crate::explain::{self, Reason, Signal};
+
+/// Which signals rank candidates (the baselines of the evaluation use one each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Every signal.
+    Full,
+    /// BM25 only.
+    LexicalOnly,
+    /// Embedding cosine only.
+    SemanticOnly,
+}
+
+/// Weights and sizes. The defaults are documented in `docs/matching.md`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MatchConfig {
+    /// Weight of the embedding similarity.
+    pub semantic: f64,
+    /// Weight of the lexical score.
+    pub lexical: f64,
+    /// Weight of sector overlap.
+    pub sector: f64,
+    /// Weight of category compatibility.
+    pub category: f64,
+    /// Weight of a shared working language.
+    pub language: f64,
+    /// Weight of "their targets name you".
+    pub targets: f64,
+    /// Cosine at which semantic similarity counts as 0, and the span to 1.
+    pub semantic_floor: f64,
+    /// See `semantic_floor`.
+    pub semantic_span: f64,
+    /// Candidates taken from each retriever when the index is large.
+    pub candidates: usize,
+    /// Below this many listings every live counterpart is scored (exact).
+    pub exhaustive_below: usize,
+    /// Signals in use.
+    pub mode: Mode,
+}
+
+impl Default for MatchConfig {
+    fn default() -> Self {
+        MatchConfig {
+            semantic: 0.55,
+            lexical: 0.20,
+            sector: 0.10,
+            category: 0.05,
+            language: 0.05,
+            targets: 0.05,
+            semantic_floor: 0.75,
+            semantic_span: 0.20,
+            candidates: 300,
+            exhaustive_below: 20_000,
+            mode: Mode::Full,
+        }
+    }
+}
+
+/// One recommended counterpart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    /// The counterpart listing.
+    pub listing_id: String,
+    /// Its owner.
+    pub organization_id: String,
+    /// Combined score, higher is better.
+    pub score: f64,
+    /// Every contributing signal, largest contribution first.
+    pub reasons: Vec<Reason>,
+    /// The reasons as one line in English.
+    pub line_en: String,
+    /// The reasons as one line in Chinese.
+    pub line_zh: String,
+}
+
+fn sector_overlap(a: &[Sector], b: &[Sector]) -> (f64, Vec<Sector>) {
+    let shared: Vec<Sector> = a.iter().filter(|s| b.contains(s)).copied().collect();
+    let denominator = a.len().min(b.len());
+    if denominator == 0 {
+        return (0.0, shared);
+    }
+    (shared.len() as f64 / denominator as f64, shared)
+}
+
+/// How well two categories go together (same: 1; a known complement: 0.7).
+fn category_fit(a: Category, b: Category) -> f64 {
+    use Category::*;
+    if a == b {
+        return 1.0;
+    }
+    let pair = |x: Category, y: Category| (a == x && b == y) || (a == y && b == x);
+    if pair(Distribution, Supply) || pair(Service, Other) || pair(EventPartner, Service) || pair(Research, Exchange) || pair(Talent, Exchange) {
+        0.7
+    } else {
+        0.0
+    }
+}
+
+/// Raw signal values of one candidate for one query.
+pub(crate) struct Signals {
+    pub(crate) semantic: Option<f64>,
+    pub(crate) lexical: f64,
+}
+
+pub(crate) fn score(
+    query: &Entry,
+    candidate: &Entry,
+    signals: &Signals,
+    config: &MatchConfig,
+    listing_id: &str,
+) -> Match {
+    let mut reasons: Vec<Reason> = Vec::new();
+    let mut total = 0.0;
+    let semantic_value = signals
+        .semantic
+        .map(|cos| ((cos - config.semantic_floor) / config.semantic_span).clamp(0.0, 1.0));
+    let use_semantic = config.mode != Mode::LexicalOnly;
+    let use_lexical = config.mode != Mode::SemanticOnly;
+    let use_structure = config.mode == Mode::Full;
+    if use_semantic {
+        if let (Some(cos), Some(value)) = (signals.semantic, semantic_value) {
+            let contribution = config.semantic * value;
+            total += contribution;
+            reasons.push(explain::similarity_reason(Signal::Semantic, cos, contribution));
+        }
+    }
+    if use_lexical && signals.lexical > 0.0 {
+        let contribution = config.lexical * signals.lexical;
+        total += contribution;
+        reasons.push(explain::similarity_reason(Signal::Lexical, signals.lexical, contribution));
+    }
+    if use_structure {
+        let (overlap, shared) = sector_overlap(&query.listing.sectors, &candidate.listing.sectors);
+        if overlap > 0.0 {
+            let contribution = config.sector * overlap;
+            total += contribution;
+            reasons.push(explain::sector_reason(&shared, overlap, contribution));
+        }
+        let fit = category_fit(query.listing.category, candidate.listing.category);
+        if fit > 0.0 {
+            let contribution = config.category * fit;
+            total += contribution;
+            reasons.push(explain::category_reason(query.listing.category, candidate.listing.category, fit, contribution));
+        }
+        if let Some(shared) = shared_language(query, candidate) {
+            total += config.language;
+            reasons.push(explain::language_reason(&shared, config.language));
+        }
+        if let Some(reason) = targets_you(&candidate.listing, query, config.targets) {
+            total += config.targets;
+            reasons.push(reason);
+        }
+    }
+    reasons.sort_by(|a, b| b.contribution.total_cmp(&a.contribution));
+    Match {
+        listing_id: listing_id.to_owned(),
+        organization_id: candidate.owner.id.clone(),
+        score: total,
+        line_en: explain::line(&reasons, false),
+        line_zh: explain::line(&reasons, true),
+        reasons,
+    }
+}
+
+/// A language both sides work in: the owners' working languages and the listings' own.
+fn shared_language(a: &Entry, b: &Entry) -> Option<bridgehub_domain::LangTag> {
+    let mut a_langs = a.owner.languages.clone();
+    a_langs.push(a.listing.language.clone());
+    let mut b_langs = b.owner.languages.clone();
+    b_langs.push(b.listing.language.clone());
+    // Prefer English as the lingua franca when both have it, then any exact match, then
+    // the same primary language (zh-Hans and zh-Hant).
+    let en = a_langs.iter().find(|l| l.primary() == "en" && b_langs.iter().any(|m| m.primary() == "en"));
+    if let Some(en) = en {
+        return Some(en.clone());
+    }
+    a_langs
+        .iter()
+        .find(|l| b_langs.contains(l))
+        .or_else(|| a_langs.iter().find(|l| b_langs.iter().any(|m| m.primary() == l.primary())))
+        .cloned()
+}
+
+/// "Their target ASEAN includes you": the candidate named the query owner's country or
+/// one of its groupings.
+fn targets_you(candidate: &Listing, query: &Entry, weight: f64) -> Option<Reason> {
+    let country = query.owner.country;
+    if candidate.target_countries.contains(&country) {
+        return Some(explain::targets_reason(Some(country), None, weight));
+    }
+    candidate
+        .target_groups
+        .iter()
+        .find(|g| g.grouping().contains(country))
+        .map(|g| explain::targets_reason(None, Some(g), weight))
+}
