@@ -32,7 +32,7 @@ pub use directory::{ListingFilter, OrgFilter, PersonFilter, TieFilter, DEFAULT_L
 pub use error::{AppError, AppResult, ErrorCode};
 pub use bridgehub_matching::{Match, Mode as MatchMode, Reason as MatchReason, Signal as MatchSignal};
 pub use import::{ImportOptions, ImportReport, ImportSource, InputFormat};
-pub use matching::{evaluate_matching, EvalFigures, EvalReport, Matcher, EMBEDDING_DIM};
+pub use matching::{embedding_text, evaluate_matching, EvalFigures, EvalReport, Matcher, EMBEDDING_DIM};
 pub use migrate::MigrateReport;
 pub use progress::{NoProgress, Progress};
 
@@ -56,10 +56,21 @@ pub fn today() -> bridgehub_domain::Date {
     jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()
 }
 
+/// Turns texts into L2-normalised vectors (the multilingual sentence model).
+pub trait TextEmbedder: Send + Sync {
+    /// Identifies the model and its version; stored with every vector.
+    fn model_id(&self) -> &str;
+    /// Vector dimension.
+    fn dim(&self) -> usize;
+    /// Embeds a batch of texts.
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String>;
+}
+
 /// The hub: the store plus the use cases over it. Cheap to clone.
 #[derive(Clone)]
 pub struct Hub {
     store: Arc<dyn Store>,
+    embedder: Option<Arc<dyn TextEmbedder>>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -77,12 +88,23 @@ impl Hub {
         } else {
             Arc::new(SqliteStore::open(db)?)
         };
-        Ok(Hub { store })
+        Ok(Hub { store, embedder: None })
+    }
+
+    /// The same hub with a text embedder: matching then uses semantic similarity.
+    pub fn with_embedder(mut self, embedder: Arc<dyn TextEmbedder>) -> Hub {
+        self.embedder = Some(embedder);
+        self
+    }
+
+    /// Whether a text embedder is loaded.
+    pub fn has_embedder(&self) -> bool {
+        self.embedder.is_some()
     }
 
     /// A hub over an already opened store.
     pub fn with_store(store: Arc<dyn Store>) -> Hub {
-        Hub { store }
+        Hub { store, embedder: None }
     }
 
     /// `sqlite` or `postgres`.

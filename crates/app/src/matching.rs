@@ -18,6 +18,75 @@ fn owner_of(org: &Organization) -> Owner {
     Owner { id: org.id.to_string(), country: org.country, languages: org.languages.clone() }
 }
 
+/// The text a listing is embedded as (the e5 convention for symmetric matching).
+pub fn embedding_text(listing: &bridgehub_domain::Listing) -> String {
+    format!("query: {}\n{}", listing.title, listing.body)
+}
+
+fn text_hash(text: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+const EMBED_BATCH: usize = 16;
+
+impl Hub {
+    /// The embeddings of `listings` (stored ones reused when their text is unchanged, the
+    /// rest computed and stored), or `None` for every listing when no embedder is loaded.
+    pub(crate) fn embeddings_for(
+        &self,
+        listings: &[&bridgehub_domain::Listing],
+        progress: &dyn Progress,
+    ) -> AppResult<Vec<Option<Vec<f32>>>> {
+        let Some(embedder) = &self.embedder else {
+            return Ok(vec![None; listings.len()]);
+        };
+        let model = embedder.model_id().to_owned();
+        let texts: Vec<String> = listings.iter().map(|l| embedding_text(l)).collect();
+        let hashes: Vec<String> = texts.iter().map(|t| text_hash(t)).collect();
+        let mut stored: HashMap<String, bridgehub_store::StoredEmbedding> = HashMap::new();
+        for chunk in listings.chunks(5_000) {
+            let ids: Vec<&str> = chunk.iter().map(|l| l.id.as_str()).collect();
+            for e in self.store.embeddings(&model, &ids)? {
+                stored.insert(e.listing_id.clone(), e);
+            }
+        }
+        let mut out: Vec<Option<Vec<f32>>> = vec![None; listings.len()];
+        let mut missing: Vec<usize> = Vec::new();
+        for (idx, listing) in listings.iter().enumerate() {
+            match stored.remove(listing.id.as_str()) {
+                Some(e) if e.text_hash == hashes[idx] && e.vector.len() == embedder.dim() => out[idx] = Some(e.vector),
+                _ => missing.push(idx),
+            }
+        }
+        if !missing.is_empty() {
+            progress.phase("embedding listings", Some(missing.len() as u64));
+            let mut done = 0u64;
+            for batch in missing.chunks(EMBED_BATCH) {
+                let batch_texts: Vec<&str> = batch.iter().map(|&i| texts[i].as_str()).collect();
+                let vectors = embedder.embed(&batch_texts).map_err(|e| AppError::Io(format!("embedding failed: {e}")))?;
+                let rows: Vec<bridgehub_store::StoredEmbedding> = batch
+                    .iter()
+                    .zip(vectors)
+                    .map(|(&i, vector)| bridgehub_store::StoredEmbedding { listing_id: listings[i].id.to_string(), text_hash: hashes[i].clone(), vector })
+                    .collect();
+                self.store.put_embeddings(&model, &rows)?;
+                for (&i, row) in batch.iter().zip(rows) {
+                    out[i] = Some(row.vector);
+                }
+                done += batch.len() as u64;
+                progress.position(done);
+            }
+            progress.finish();
+        }
+        Ok(out)
+    }
+}
+
 fn engine_error(err: bridgehub_matching::MatchError) -> AppError {
     match err {
         bridgehub_matching::MatchError::UnknownListing(id) => AppError::NotFound { kind: "listing", id },
@@ -105,7 +174,8 @@ impl Matcher {
                     Some(listing) => {
                         let owner = self.owner(listing.record.owner.as_str())?;
                         if let Some(owner) = owner {
-                            engine.upsert(IndexedListing { listing: listing.record, owner, embedding: None }).map_err(engine_error)?;
+                            let embedding = self.hub.embeddings_for(&[&listing.record], &crate::NoProgress)?.pop().flatten();
+                            engine.upsert(IndexedListing { listing: listing.record, owner, embedding }).map_err(engine_error)?;
                         }
                     }
                     None => engine.remove(&change.id),
@@ -143,30 +213,28 @@ impl Hub {
         let mut owners: HashMap<String, Owner> = HashMap::new();
         let total = self.store.counts()?.listings;
         progress.phase("building the match index", Some(total));
-        let mut done = 0u64;
-        let mut failure: Option<AppError> = None;
+        let mut listings = Vec::new();
         self.store.for_each_record(&mut |item| {
             match item {
                 ExportItem::Organization(org) => {
                     owners.insert(org.id.to_string(), owner_of(&org));
                 }
-                ExportItem::Listing(listing) => {
-                    if let Some(owner) = owners.get(listing.owner.as_str()) {
-                        if let Err(err) = engine.upsert(IndexedListing { listing, owner: owner.clone(), embedding: None }) {
-                            failure.get_or_insert(engine_error(err));
-                        }
-                    }
-                    done += 1;
-                    if done % 1024 == 0 {
-                        progress.position(done);
-                    }
-                }
+                ExportItem::Listing(listing) => listings.push(listing),
                 _ => {}
             }
             Ok(())
         })?;
-        if let Some(err) = failure {
-            return Err(err);
+        progress.finish();
+        let refs: Vec<&bridgehub_domain::Listing> = listings.iter().collect();
+        let embeddings = self.embeddings_for(&refs, progress)?;
+        progress.phase("indexing listings", Some(total));
+        for (done, (listing, embedding)) in listings.into_iter().zip(embeddings).enumerate() {
+            if let Some(owner) = owners.get(listing.owner.as_str()) {
+                engine.upsert(IndexedListing { listing, owner: owner.clone(), embedding }).map_err(engine_error)?;
+            }
+            if done % 1024 == 0 {
+                progress.position(done as u64);
+            }
         }
         engine.commit().map_err(engine_error)?;
         progress.finish();
@@ -210,12 +278,20 @@ fn figures(ranks: &[Option<usize>]) -> EvalFigures {
 
 /// Imports every `*.jsonl` of `dir` into a fresh database in `work_dir`, ranks all offers
 /// for every query of `dir/gold.tsv` and measures where the gold lands.
-pub fn evaluate_matching(dir: &Path, work_dir: &Path, progress: &dyn Progress) -> AppResult<EvalReport> {
+pub fn evaluate_matching(
+    dir: &Path,
+    work_dir: &Path,
+    embedder: Option<Arc<dyn crate::TextEmbedder>>,
+    progress: &dyn Progress,
+) -> AppResult<EvalReport> {
     let db = work_dir.join("eval.db");
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
-    let hub = Hub::open(&db.display().to_string())?;
+    let mut hub = Hub::open(&db.display().to_string())?;
+    if let Some(embedder) = embedder {
+        hub = hub.with_embedder(embedder);
+    }
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| AppError::Io(format!("cannot read {}: {e}", dir.display())))?
         .filter_map(|e| e.ok().map(|e| e.path()))

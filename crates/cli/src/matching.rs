@@ -104,7 +104,7 @@ pub(crate) fn run_eval(command: EvalCommand, quiet: bool) -> Result<()> {
         EvalCommand::Match { dir, json } => {
             let work = std::env::temp_dir().join(format!("bridgehub-eval-{}", std::process::id()));
             std::fs::create_dir_all(&work)?;
-            let report = evaluate_matching(&dir, &work, &BarProgress::new(quiet || json));
+            let report = evaluate_matching(&dir, &work, None, &BarProgress::new(quiet || json));
             let _ = std::fs::remove_dir_all(&work);
             let report = report?;
             let fig = |f: &bridgehub_app::EvalFigures| json!({"queries": f.queries, "recall_at_1": f.recall_at_1, "recall_at_10": f.recall_at_10, "mrr": f.mrr});

@@ -108,6 +108,31 @@ pub trait Store: Send + Sync + 'static {
 
     /// One job.
     fn job(&self, id: i64) -> Result<Option<Job>>;
+
+    /// Stored embeddings of `model` for these listings: `(listing_id, text_hash, vector)`.
+    fn embeddings(&self, model: &str, listing_ids: &[&str]) -> Result<Vec<StoredEmbedding>>;
+
+    /// Stores embeddings (replacing older ones of the same listing and model) in one transaction.
+    fn put_embeddings(&self, model: &str, embeddings: &[StoredEmbedding]) -> Result<()>;
+}
+
+/// A listing's text embedding as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEmbedding {
+    /// The listing.
+    pub listing_id: String,
+    /// Hash of the text that was embedded.
+    pub text_hash: String,
+    /// The vector.
+    pub vector: Vec<f32>,
+}
+
+pub(crate) fn vector_bytes(vector: &[f32]) -> Vec<u8> {
+    vector.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+pub(crate) fn vector_from_bytes(bytes: &[u8]) -> Vec<f32> {
+    bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
 }
 
 /// One record handed out by [`Store::for_each_record`].

@@ -23,6 +23,7 @@ const MIGRATION_LOCK: i64 = 0x4272_6964_6765; // "Bridge"
 const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
     (2, include_str!("../../migrations/postgres/0002_changes_jobs.sql")),
+    (3, include_str!("../../migrations/postgres/0003_embeddings.sql")),
 ];
 
 const JOB_COLUMNS: &str = "id, kind, payload, status, locked_by, locked_until, attempts, result";
@@ -407,6 +408,41 @@ impl Store for PgStore {
                  WHERE id = $4 AND locked_by = $5 AND status = 'running'",
                 &[&status, &result, &crate::codec::now(), &id, &worker],
             )? > 0)
+        })
+    }
+
+    fn embeddings(&self, model: &str, listing_ids: &[&str]) -> Result<Vec<crate::StoredEmbedding>> {
+        self.with_client(|client| {
+            let ids: Vec<&str> = listing_ids.to_vec();
+            let rows = client.query(
+                "SELECT listing_id, text_hash, vector FROM embeddings WHERE model = $1 AND listing_id = ANY($2)",
+                &[&model, &ids],
+            )?;
+            Ok(rows
+                .iter()
+                .map(|row| crate::StoredEmbedding {
+                    listing_id: row.get(0),
+                    text_hash: row.get(1),
+                    vector: crate::vector_from_bytes(row.get::<_, &[u8]>(2)),
+                })
+                .collect())
+        })
+    }
+
+    fn put_embeddings(&self, model: &str, embeddings: &[crate::StoredEmbedding]) -> Result<()> {
+        self.with_client(|client| {
+            let mut tx = client.transaction()?;
+            let statement = tx.prepare(
+                "INSERT INTO embeddings (listing_id, model, text_hash, dim, vector) \
+                 SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM listings WHERE id = $1) \
+                 ON CONFLICT (listing_id, model) DO UPDATE SET text_hash = EXCLUDED.text_hash, dim = EXCLUDED.dim, vector = EXCLUDED.vector",
+            )?;
+            for e in embeddings {
+                let dim = e.vector.len() as i32;
+                tx.execute(&statement, &[&e.listing_id, &model, &e.text_hash, &dim, &crate::vector_bytes(&e.vector)])?;
+            }
+            tx.commit()?;
+            Ok(())
         })
     }
 

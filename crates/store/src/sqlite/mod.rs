@@ -24,6 +24,7 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("../../migrations/sqlite/0001_init.sql")),
         M::up(include_str!("../../migrations/sqlite/0002_changes_jobs.sql")),
+        M::up(include_str!("../../migrations/sqlite/0003_embeddings.sql")),
     ])
 }
 
@@ -61,7 +62,7 @@ impl SqliteStore {
         }
         configure(&writer)?;
         let current: i64 = writer.pragma_query_value(None, "user_version", |row| row.get(0))?;
-        let known = 2;
+        let known = 3;
         if current > known {
             return Err(StoreError::Corrupt(format!(
                 "{} has schema version {current}, newer than this program's {known}; upgrade bridgehub",
@@ -353,6 +354,41 @@ impl Store for SqliteStore {
                  WHERE id = ?4 AND locked_by = ?5 AND status = 'running'",
                 rusqlite::params![status, result, write::now(), id, worker],
             )? > 0)
+        })
+    }
+
+    fn embeddings(&self, model: &str, listing_ids: &[&str]) -> Result<Vec<crate::StoredEmbedding>> {
+        self.with_reader(|conn| {
+            let ids = serde_json::to_string(listing_ids).unwrap_or_else(|_| "[]".into());
+            let mut stmt = conn.prepare_cached(
+                "SELECT listing_id, text_hash, vector FROM embeddings WHERE model = ?1 AND listing_id IN (SELECT value FROM json_each(?2))",
+            )?;
+            let rows = stmt.query_map(rusqlite::params![model, ids], |row| {
+                Ok(crate::StoredEmbedding {
+                    listing_id: row.get(0)?,
+                    text_hash: row.get(1)?,
+                    vector: crate::vector_from_bytes(&row.get::<_, Vec<u8>>(2)?),
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn put_embeddings(&self, model: &str, embeddings: &[crate::StoredEmbedding]) -> Result<()> {
+        self.with_writer(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO embeddings (listing_id, model, text_hash, dim, vector) \
+                     SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM listings WHERE id = ?1) \
+                     ON CONFLICT (listing_id, model) DO UPDATE SET text_hash = excluded.text_hash, dim = excluded.dim, vector = excluded.vector",
+                )?;
+                for e in embeddings {
+                    stmt.execute(rusqlite::params![e.listing_id, model, e.text_hash, e.vector.len() as i64, crate::vector_bytes(&e.vector)])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
         })
     }
 

@@ -284,4 +284,18 @@ backend_tests! {
         ids.dedup();
         assert_eq!((n_claims, ids.len()), (40, 40));
     }
+
+    fn embeddings_are_stored_per_listing_and_model_and_go_with_the_listing(db) {
+        let store = db.store();
+        store.insert_organization(&org("o1", "VN")).unwrap();
+        store.insert_listing(&listing("l1", "o1")).unwrap();
+        let e = |hash: &str, v: f32| bridgehub_store::StoredEmbedding { listing_id: "l1".into(), text_hash: hash.into(), vector: vec![v, -0.5, 0.25] };
+        store.put_embeddings("e5", &[e("h1", 1.0)]).unwrap();
+        store.put_embeddings("e5", &[e("h2", 0.5)]).unwrap();
+        store.put_embeddings("e5", &[bridgehub_store::StoredEmbedding { listing_id: "ghost".into(), text_hash: "x".into(), vector: vec![1.0] }]).unwrap();
+        assert_eq!(store.embeddings("e5", &["l1", "ghost"]).unwrap(), vec![e("h2", 0.5)]);
+        assert!(store.embeddings("other-model", &["l1"]).unwrap().is_empty());
+        store.delete_listing("l1").unwrap();
+        assert!(store.embeddings("e5", &["l1"]).unwrap().is_empty());
+    }
 }
