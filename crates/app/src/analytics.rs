@@ -4,23 +4,29 @@
 //! (UTC), and returns serialisable results; the HTTP API and the CLI print them.
 
 use bridgehub_domain::{Date, EntityId};
-use bridgehub_graph::brokers::{BrokerParams, BrokerReport, brokers};
-use bridgehub_graph::coi::{CoiRules, Conflict, conflicts};
-use bridgehub_graph::paths::{IntroPath, PathQuery, best_paths};
-use bridgehub_graph::thin::{ThinParams, ThinTieMap, thin_tie_map};
-use bridgehub_graph::{
-    GraphError, NodeIdx, NodeInput, StrengthParams, TieData, TieGraph, TieInput,
-};
+use bridgehub_graph::brokers::{BrokerParams, brokers};
+use bridgehub_graph::coi::{CoiRules, conflicts};
+use bridgehub_graph::paths::{PathQuery, best_paths};
+use bridgehub_graph::thin::{ThinParams, thin_tie_map};
+use bridgehub_graph::{GraphError, NodeIdx, NodeInput, StrengthParams, TieInput};
 use bridgehub_store::ExportItem;
 use serde::Serialize;
 
-pub use bridgehub_graph::thin::{By as ThinBy, Expectation as ThinModel};
+// The result types, so the HTTP API and the CLI can name them without the engine crate.
+pub use bridgehub_graph::TieData;
+pub use bridgehub_graph::TieGraph;
+pub use bridgehub_graph::brokers::{Bridge, Broker, BrokerReport};
+pub use bridgehub_graph::coi::{Conflict, ConflictKind, Evidence};
+pub use bridgehub_graph::paths::{Hop, HopTie, IntroPath};
+pub use bridgehub_graph::thin::{
+    By as ThinBy, Cell as ThinCell, Expectation as ThinModel, ThinTieMap, Verdict as ThinVerdict,
+};
 
 use crate::{AppError, AppResult, Hub};
 
 /// Work budget of exact betweenness, in source × (nodes + pairs) steps; past it the
 /// brokers use sampled sources (see `docs/analytics.md`).
-pub const EXACT_BROKER_BUDGET: f64 = 4e8;
+pub const EXACT_BROKER_BUDGET: f64 = 2e8;
 
 /// Introduction paths, best first: `{"paths": [{"nodes": [...], "score": F}]}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -245,4 +251,102 @@ fn node(graph: &TieGraph, field: &'static str, id: &str) -> AppResult<NodeIdx> {
         kind: "organization or person",
         id: id.to_owned(),
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::{ErrorCode, ImportOptions, ImportSource, NoProgress};
+
+    /// A hub on a fresh SQLite file with three organizations, a person and four ties.
+    fn hub(dir: &tempfile::TempDir) -> Hub {
+        let records = [
+            r#"{"type":"organization","id":"sg-port","name":"SG Port","kind":"enterprise","country":"SG","sectors":["logistics"],"languages":["en"]}"#,
+            r#"{"type":"organization","id":"hk-uni","name":"HK Uni","kind":"university","country":"HK","sectors":["education"],"languages":["en"]}"#,
+            r#"{"type":"organization","id":"ae-fund","name":"AE Fund","kind":"investor","country":"AE","sectors":["finance"],"languages":["en"]}"#,
+            r#"{"type":"person","id":"judge","name":"A Judge","affiliation":"hk-uni","country":"HK","languages":["en"]}"#,
+            r#"{"type":"tie","id":"t1","from":"sg-port","to":"hk-uni","kind":"partnership","date":"2025-03-01","evidence":"MoU 2025/7"}"#,
+            r#"{"type":"tie","id":"t2","from":"hk-uni","to":"ae-fund","kind":"contract","date":"2024-09-01"}"#,
+            r#"{"type":"tie","id":"t3","from":"sg-port","to":"ae-fund","kind":"met","date":"2014-01-01"}"#,
+        ];
+        let path = dir.path().join("records.jsonl");
+        std::fs::write(&path, records.join("\n")).unwrap();
+        let hub = Hub::open(&dir.path().join("hub.db").display().to_string()).unwrap();
+        hub.import(
+            &[ImportSource::new(&path)],
+            ImportOptions::default(),
+            &NoProgress,
+        )
+        .unwrap();
+        hub
+    }
+
+    #[test]
+    fn paths_prefer_the_recent_partnership_route_over_an_old_meeting() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = hub(&dir).paths("sg-port", "ae-fund", 3, 5).unwrap();
+        assert_eq!(report.paths[0].nodes, ["sg-port", "hk-uni", "ae-fund"]);
+        assert_eq!(report.paths[1].nodes, ["sg-port", "ae-fund"]);
+        let json = serde_json::to_value(&report).unwrap();
+        assert!(json["paths"][0]["score"].as_f64().unwrap() > 0.0);
+    }
+
+    #[test]
+    fn conflicts_report_the_affiliation_and_the_contract_as_evidence() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = hub(&dir)
+            .conflicts(&["judge".into()], &["ae-fund".into(), "sg-port".into()], 5)
+            .unwrap();
+        let json = serde_json::to_value(&report).unwrap();
+        let conflicts = json["conflicts"].as_array().unwrap();
+        assert_eq!(conflicts.len(), 2);
+        assert_eq!(conflicts[0]["kind"], "indirect");
+        assert_eq!(
+            conflicts[0]["path"],
+            serde_json::json!(["judge", "hk-uni", "ae-fund"])
+        );
+        assert_eq!(conflicts[0]["evidence"][1]["tie"], "t2");
+    }
+
+    #[test]
+    fn thin_ties_and_brokers_read_the_stored_graph() {
+        let dir = tempfile::tempdir().unwrap();
+        let hub = hub(&dir);
+        let map = hub.thin_ties(ThinBy::Region).unwrap();
+        assert_eq!(map.organizations, 3);
+        assert_eq!(
+            map.counted, 3,
+            "the judge's affiliation is not a tie across the network"
+        );
+        let brokers = hub.brokers(Some(("035", "145")), 5, None).unwrap();
+        assert!(brokers.exact);
+        assert_eq!(brokers.brokers.len(), 0, "SG and AE are tied directly");
+    }
+
+    #[test]
+    fn unknown_ids_and_bad_parameters_have_stable_codes() {
+        let dir = tempfile::tempdir().unwrap();
+        let hub = hub(&dir);
+        assert_eq!(
+            hub.paths("sg-port", "nobody", 3, 5).unwrap_err().code(),
+            ErrorCode::OrganizationNotFound
+        );
+        assert_eq!(
+            hub.paths("sg-port", "hk-uni", 4, 5).unwrap_err().code(),
+            ErrorCode::InvalidQuery
+        );
+        assert_eq!(
+            hub.brokers(Some(("035", "999")), 5, None)
+                .unwrap_err()
+                .code(),
+            ErrorCode::InvalidQuery
+        );
+        assert_eq!(
+            hub.conflicts(&[], &["hk-uni".into()], 5)
+                .unwrap_err()
+                .code(),
+            ErrorCode::InvalidQuery
+        );
+    }
 }

@@ -15,11 +15,14 @@ pub struct Config {
     pub db: String,
     /// Address `serve` listens on; port 0 picks a free port.
     pub bind: String,
+    /// The sentence model file (`e5-small-q4.bin`); default: `BRIDGEHUB_MODEL`,
+    /// `BRIDGEHUB_MODEL_DIR`, then `.cache/models/` (see `scripts/fetch-model.sh`).
+    pub model: Option<String>,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { db: "./bridgehub.db".into(), bind: "127.0.0.1:8080".into() }
+        Config { db: "./bridgehub.db".into(), bind: "127.0.0.1:8080".into(), model: None }
     }
 }
 

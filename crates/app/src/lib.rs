@@ -7,11 +7,13 @@
 
 #![warn(missing_docs)]
 
+mod analytics;
 mod bench;
 mod changes;
 mod config;
 mod demo;
 mod directory;
+mod embedding;
 mod error;
 mod export;
 mod import;
@@ -23,11 +25,16 @@ use std::sync::Arc;
 
 use bridgehub_store::{PgStore, SqliteStore, Store};
 
+pub use analytics::{
+    Bridge, Broker, BrokerReport, Conflict, ConflictKind, ConflictsReport, Evidence, Hop, HopTie, IntroPath,
+    PathsReport, ThinBy, ThinCell, ThinModel, ThinTieMap, ThinVerdict, TieData, TieGraph, EXACT_BROKER_BUDGET,
+};
 pub use bench::{generate_records, GeneratedCounts};
 pub use bridgehub_store::Change;
 pub use changes::{ChangeFollower, ChangeListener};
 pub use config::Config;
 pub use demo::{DemoOptions, DemoReport};
+pub use embedding::{load_embedder, MODEL_ID};
 pub use directory::{ListingFilter, OrgFilter, PersonFilter, TieFilter, DEFAULT_LIMIT, MAX_LIMIT};
 pub use error::{AppError, AppResult, ErrorCode};
 pub use bridgehub_matching::{Match, Mode as MatchMode, Reason as MatchReason, Signal as MatchSignal};

@@ -18,9 +18,10 @@ fn owner_of(org: &Organization) -> Owner {
     Owner { id: org.id.to_string(), country: org.country, languages: org.languages.clone() }
 }
 
-/// The text a listing is embedded as (the e5 convention for symmetric matching).
+/// The text a listing is embedded as: title and body (the embedder adds e5's "query: "
+/// prefix, the convention for symmetric matching).
 pub fn embedding_text(listing: &bridgehub_domain::Listing) -> String {
-    format!("query: {}\n{}", listing.title, listing.body)
+    format!("{}\n{}", listing.title, listing.body)
 }
 
 fn text_hash(text: &str) -> String {
@@ -284,10 +285,9 @@ pub fn evaluate_matching(
     embedder: Option<Arc<dyn crate::TextEmbedder>>,
     progress: &dyn Progress,
 ) -> AppResult<EvalReport> {
+    // A kept work folder keeps its database: the import is idempotent and stored
+    // embeddings of unchanged texts are reused.
     let db = work_dir.join("eval.db");
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
-    }
     let mut hub = Hub::open(&db.display().to_string())?;
     if let Some(embedder) = embedder {
         hub = hub.with_embedder(embedder);

@@ -1,6 +1,7 @@
 //! `bridgehub`: the command-line edge of the hub. Parses flags, sets up logging and
 //! progress bars, and calls `bridgehub_app` use cases; nothing else lives here.
 
+mod analytics;
 mod bench;
 mod load;
 mod matching;
@@ -31,6 +32,11 @@ struct Cli {
     /// Configuration file (TOML: `db`, `bind`) [default: ./bridgehub.toml if present]
     #[arg(long, global = true, env = "BRIDGEHUB_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
+
+    /// The sentence model file (e5-small-q4.bin) [default: $BRIDGEHUB_MODEL, $BRIDGEHUB_MODEL_DIR,
+    /// `model` in the config file, then .cache/models/; fetch it with scripts/fetch-model.sh]
+    #[arg(long, global = true, value_name = "FILE")]
+    model: Option<PathBuf>,
 
     /// No progress bars or summaries, only errors.
     #[arg(long, short, global = true)]
@@ -116,6 +122,17 @@ enum Command {
     Schedule(schedule::ScheduleArgs),
     /// Write a generated meeting-scheduling instance (scheduling.md §7).
     ScheduleGen(schedule::ScheduleGenArgs),
+    /// Network analytics over the tie graph (thin-tie map).
+    Analytics {
+        #[command(subcommand)]
+        which: analytics::AnalyticsCommand,
+    },
+    /// Who can introduce us? The best paths of at most 3 hops, scored by tie strength.
+    Path(analytics::PathArgs),
+    /// Conflicts of interest between neutrals and parties (direct and two-hop ties).
+    Coi(analytics::CoiArgs),
+    /// Who bridges regions: betweenness and Burt's constraint.
+    Brokers(analytics::BrokersArgs),
     /// Benchmarks that write their figures as JSON.
     Bench {
         #[command(subcommand)]
@@ -158,7 +175,16 @@ fn config(cli: &Cli) -> Result<Config> {
     if let Some(db) = &cli.db {
         config.db = db.clone();
     }
+    if let Some(model) = &cli.model {
+        config.model = Some(model.display().to_string());
+    }
     Ok(config)
+}
+
+/// The hub with the sentence model loaded (serving and matching need it).
+fn open_with_model(config: &Config) -> Result<Hub> {
+    let embedder = bridgehub_app::load_embedder(config.model.as_deref().map(std::path::Path::new))?;
+    Ok(open(config)?.with_embedder(embedder))
 }
 
 fn open(config: &Config) -> Result<Hub> {
@@ -173,7 +199,7 @@ fn run(cli: Cli) -> Result<()> {
             if let Some(bind) = bind {
                 config.bind = bind;
             }
-            let hub = open(&config)?;
+            let hub = open_with_model(&config)?;
             if demo && hub.counts()?.organizations == 0 {
                 eprintln!("building the demo data into {} ...", config.db);
                 let report = hub.build_demo(DemoOptions::default(), &BarProgress::new(quiet))?;
@@ -283,12 +309,19 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Match(args) => {
-            let hub = open(&config)?;
+            let hub = open_with_model(&config)?;
             matching::run_match(&hub, args, quiet)
         }
-        Command::Eval { which } => matching::run_eval(which, quiet),
+        Command::Eval { which } => {
+            let embedder = bridgehub_app::load_embedder(config.model.as_deref().map(std::path::Path::new))?;
+            matching::run_eval(which, embedder, quiet)
+        }
         Command::Schedule(args) => schedule::run_schedule(args),
         Command::ScheduleGen(args) => schedule::run_schedule_gen(args),
+        Command::Analytics { which } => analytics::run_analytics(&open(&config)?, which),
+        Command::Path(args) => analytics::run_path(&open(&config)?, args),
+        Command::Coi(args) => analytics::run_coi(&open(&config)?, args),
+        Command::Brokers(args) => analytics::run_brokers(&open(&config)?, args),
         Command::Bench { which } => bench::run(which, quiet),
     }
 }

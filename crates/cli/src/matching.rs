@@ -41,6 +41,10 @@ pub(crate) enum EvalCommand {
         /// Print the figures as JSON.
         #[arg(long)]
         json: bool,
+        /// Keep the evaluation database here (stored embeddings are reused on the next run)
+        /// [default: a temporary folder, removed afterwards].
+        #[arg(long, value_name = "DIR")]
+        work_dir: Option<PathBuf>,
     },
 }
 
@@ -99,13 +103,16 @@ pub(crate) fn run_match(hub: &Hub, args: MatchArgs, quiet: bool) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn run_eval(command: EvalCommand, quiet: bool) -> Result<()> {
+pub(crate) fn run_eval(command: EvalCommand, embedder: std::sync::Arc<dyn bridgehub_app::TextEmbedder>, quiet: bool) -> Result<()> {
     match command {
-        EvalCommand::Match { dir, json } => {
-            let work = std::env::temp_dir().join(format!("bridgehub-eval-{}", std::process::id()));
+        EvalCommand::Match { dir, json, work_dir } => {
+            let keep = work_dir.is_some();
+            let work = work_dir.unwrap_or_else(|| std::env::temp_dir().join(format!("bridgehub-eval-{}", std::process::id())));
             std::fs::create_dir_all(&work)?;
-            let report = evaluate_matching(&dir, &work, None, &BarProgress::new(quiet || json));
-            let _ = std::fs::remove_dir_all(&work);
+            let report = evaluate_matching(&dir, &work, Some(embedder), &BarProgress::new(quiet || json));
+            if !keep {
+                let _ = std::fs::remove_dir_all(&work);
+            }
             let report = report?;
             let fig = |f: &bridgehub_app::EvalFigures| json!({"queries": f.queries, "recall_at_1": f.recall_at_1, "recall_at_10": f.recall_at_10, "mrr": f.mrr});
             if json {

@@ -81,6 +81,9 @@ pub struct Engine {
     lexical: LexicalIndex,
     vectors: VectorIndex,
     n_embeddings: usize,
+    /// Sum of the embeddings of each listing language, and their number: the language's
+    /// mean vector, removed before comparing texts across languages.
+    language_sums: HashMap<String, (Vec<f64>, usize)>,
 }
 
 /// The text a listing is matched on.
@@ -103,6 +106,7 @@ impl Engine {
             lexical: LexicalIndex::new()?,
             vectors: VectorIndex::new(dim),
             n_embeddings: 0,
+            language_sums: HashMap::new(),
         })
     }
 
@@ -111,6 +115,10 @@ impl Engine {
         let key = self.key_for(item.listing.id.as_str());
         let terms = listing_terms(&item.listing);
         self.lexical.upsert(key, &terms)?;
+        self.forget_language_vector(key);
+        if let Some(vector) = &item.embedding {
+            self.add_language_vector(item.listing.language.as_str(), vector, 1.0);
+        }
         let had_vector = self.vectors.get(key).is_some();
         match &item.embedding {
             Some(vector) => {
@@ -145,6 +153,7 @@ impl Engine {
     pub fn remove(&mut self, id: &str) {
         if let Some(key) = self.by_id.remove(id) {
             self.lexical.remove(key);
+            self.forget_language_vector(key);
             if self.vectors.get(key).is_some() {
                 self.vectors.remove(key);
                 self.n_embeddings -= 1;
@@ -227,22 +236,114 @@ impl Engine {
             }
             set.into_iter().collect()
         };
+        let cosines: Vec<Option<f64>> = pool
+            .iter()
+            .map(|&candidate| match (query_vector, self.vectors.get(candidate)) {
+                (Some(a), Some(b)) => Some(f64::from(dot(a, b))),
+                _ => None,
+            })
+            .collect();
+        let centred = self.language_centred_cosines(q, query_vector, &pool, config);
+        let semantic_values = scale_to_pool(&centred);
         let mut matches: Vec<Match> = pool
-            .into_iter()
-            .filter_map(|candidate| {
+            .iter()
+            .zip(cosines.iter().zip(semantic_values))
+            .filter_map(|(&candidate, (&semantic, semantic_value))| {
                 let c = self.entries[candidate as usize].as_ref()?;
-                let semantic = match (query_vector, self.vectors.get(candidate)) {
-                    (Some(a), Some(b)) => Some(f64::from(dot(a, b))),
-                    _ => None,
-                };
                 let lexical = lexical.get(&candidate).map(|s| if max_lexical > 0.0 { f64::from(s / max_lexical) } else { 0.0 }).unwrap_or(0.0);
-                Some(score::score(q, c, &Signals { semantic, lexical }, config, c.listing.id.as_str()))
+                Some(score::score(q, c, &Signals { semantic, semantic_value, lexical }, config, c.listing.id.as_str()))
             })
             .collect();
         matches.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.listing_id.cmp(&b.listing_id)));
         matches.truncate(query.limit);
         Ok(matches)
     }
+}
+
+impl Engine {
+    fn add_language_vector(&mut self, language: &str, vector: &[f32], sign: f64) {
+        let slot = self.language_sums.entry(language.to_owned()).or_insert_with(|| (vec![0.0; vector.len()], 0));
+        if slot.0.len() != vector.len() {
+            return;
+        }
+        for (sum, x) in slot.0.iter_mut().zip(vector) {
+            *sum += sign * f64::from(*x);
+        }
+        if sign > 0.0 {
+            slot.1 += 1;
+        } else {
+            slot.1 = slot.1.saturating_sub(1);
+        }
+    }
+
+    fn forget_language_vector(&mut self, key: u32) {
+        let old = match (self.entries.get(key as usize).and_then(Option::as_ref), self.vectors.get(key)) {
+            (Some(entry), Some(vector)) => Some((entry.listing.language.as_str().to_owned(), vector.to_vec())),
+            _ => None,
+        };
+        if let Some((language, vector)) = old {
+            self.add_language_vector(&language, &vector, -1.0);
+        }
+    }
+
+    /// The mean embedding of a language (of all listings when it has too few).
+    fn language_mean(&self, language: &str, config: &MatchConfig) -> Option<Vec<f64>> {
+        let (sum, n) = match self.language_sums.get(language) {
+            Some((sum, n)) if *n >= config.min_language_sample => (sum.clone(), *n),
+            _ => {
+                let mut total: Option<(Vec<f64>, usize)> = None;
+                for (sum, n) in self.language_sums.values() {
+                    let slot = total.get_or_insert_with(|| (vec![0.0; sum.len()], 0));
+                    for (a, b) in slot.0.iter_mut().zip(sum) {
+                        *a += b;
+                    }
+                    slot.1 += n;
+                }
+                total?
+            }
+        };
+        (n > 0).then(|| sum.iter().map(|x| x / n as f64).collect())
+    }
+
+    /// Cosines between language-centred embeddings. Multilingual models place texts of one
+    /// language near each other whatever they say; removing each language's mean vector
+    /// (estimated over every indexed listing of that language) leaves what the texts mean,
+    /// so a better counterpart in another language can outrank a weaker one in the query's.
+    fn language_centred_cosines(&self, q: &Entry, query_vector: Option<&[f32]>, pool: &[u32], config: &MatchConfig) -> Vec<Option<f64>> {
+        let Some(query_vector) = query_vector else { return vec![None; pool.len()] };
+        let mut means: HashMap<String, Option<Vec<f64>>> = HashMap::new();
+        let mut centred = |language: &str, vector: &[f32]| -> Vec<f64> {
+            let mean = means.entry(language.to_owned()).or_insert_with(|| self.language_mean(language, config)).clone();
+            let mut out: Vec<f64> = match mean {
+                Some(mean) => vector.iter().zip(&mean).map(|(x, m)| f64::from(*x) - m).collect(),
+                None => vector.iter().map(|x| f64::from(*x)).collect(),
+            };
+            let norm = out.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-12);
+            out.iter_mut().for_each(|x| *x /= norm);
+            out
+        };
+        let q_centred = centred(q.listing.language.as_str(), query_vector);
+        pool.iter()
+            .map(|&candidate| {
+                let entry = self.entries.get(candidate as usize)?.as_ref()?;
+                let vector = self.vectors.get(candidate)?;
+                let c = centred(entry.listing.language.as_str(), vector);
+                Some(q_centred.iter().zip(&c).map(|(a, b)| a * b).sum())
+            })
+            .collect()
+    }
+}
+
+/// Scales values so that the pool's mean maps to 0 and its best to 1 (clamped below 0).
+fn scale_to_pool(values: &[Option<f64>]) -> Vec<Option<f64>> {
+    let present: Vec<f64> = values.iter().flatten().copied().collect();
+    if present.is_empty() {
+        return vec![None; values.len()];
+    }
+    let mean = present.iter().sum::<f64>() / present.len() as f64;
+    let best = present.iter().copied().fold(f64::MIN, f64::max);
+    let span = (best - mean).max(1e-9);
+    values.iter().map(|v| v.map(|v| ((v - mean) / span).clamp(0.0, 1.0))).collect()
 }
 
 #[cfg(test)]

@@ -32,10 +32,8 @@ pub struct MatchConfig {
     pub language: f64,
     /// Weight of "their targets name you".
     pub targets: f64,
-    /// Cosine at which semantic similarity counts as 0, and the span to 1.
-    pub semantic_floor: f64,
-    /// See `semantic_floor`.
-    pub semantic_span: f64,
+    /// Minimum candidates of one language for its own cosine baseline (fewer: the pool's).
+    pub min_language_sample: usize,
     /// Candidates taken from each retriever when the index is large.
     pub candidates: usize,
     /// Below this many listings every live counterpart is scored (exact).
@@ -47,14 +45,13 @@ pub struct MatchConfig {
 impl Default for MatchConfig {
     fn default() -> Self {
         MatchConfig {
-            semantic: 0.55,
-            lexical: 0.20,
+            semantic: 0.70,
+            lexical: 0.05,
             sector: 0.10,
             category: 0.05,
             language: 0.05,
             targets: 0.05,
-            semantic_floor: 0.75,
-            semantic_span: 0.20,
+            min_language_sample: 8,
             candidates: 300,
             exhaustive_below: 20_000,
             mode: Mode::Full,
@@ -102,9 +99,13 @@ fn category_fit(a: Category, b: Category) -> f64 {
     }
 }
 
-/// Raw signal values of one candidate for one query.
+/// Signal values of one candidate for one query.
 pub(crate) struct Signals {
+    /// Raw cosine (shown in the reason).
     pub(crate) semantic: Option<f64>,
+    /// The cosine after language centering, scaled to 0..1 within the candidate pool.
+    pub(crate) semantic_value: Option<f64>,
+    /// BM25 relative to the best candidate.
     pub(crate) lexical: f64,
 }
 
@@ -117,9 +118,7 @@ pub(crate) fn score(
 ) -> Match {
     let mut reasons: Vec<Reason> = Vec::new();
     let mut total = 0.0;
-    let semantic_value = signals
-        .semantic
-        .map(|cos| ((cos - config.semantic_floor) / config.semantic_span).clamp(0.0, 1.0));
+    let semantic_value = signals.semantic_value;
     let use_semantic = config.mode != Mode::LexicalOnly;
     let use_lexical = config.mode != Mode::SemanticOnly;
     let use_structure = config.mode == Mode::Full;

@@ -375,3 +375,37 @@ mod following {
         }
     }
 }
+
+#[test]
+fn match_json_puts_the_cross_language_counterpart_first_and_never_an_excluded_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db");
+    let file = dir.path().join("cases.jsonl");
+    std::fs::write(
+        &file,
+        [
+            r#"{"type": "organization", "id": "sz", "name": "深圳鲜果进口有限公司", "kind": "enterprise", "country": "CN", "sectors": ["agrifood", "logistics"], "languages": ["zh-Hans", "en"]}"#,
+            r#"{"type": "organization", "id": "hcmc", "name": "Saigon Cold Chain", "kind": "enterprise", "country": "VN", "sectors": ["logistics"], "languages": ["vi", "en"]}"#,
+            r#"{"type": "organization", "id": "paris", "name": "Froid Express", "kind": "enterprise", "country": "FR", "sectors": ["logistics"], "languages": ["fr", "en"]}"#,
+            r#"{"type": "organization", "id": "gz", "name": "广州法律咨询", "kind": "enterprise", "country": "CN", "sectors": ["legal"], "languages": ["zh-Hans"]}"#,
+            r#"{"type": "listing", "id": "seek", "owner": "sz", "direction": "seek", "category": "service", "title": "寻求越南冷链物流伙伴", "body": "寻求越南冷链物流伙伴，负责榴莲进口的仓储和运输", "language": "zh-Hans", "sectors": ["logistics"], "target_groups": ["asean"]}"#,
+            r#"{"type": "listing", "id": "offer-vn", "owner": "hcmc", "direction": "offer", "category": "service", "title": "Kho lạnh và vận chuyển trái cây", "body": "Kho lạnh và vận chuyển trái cây xuất khẩu sang Trung Quốc", "language": "vi", "sectors": ["logistics"], "target_countries": ["CN"]}"#,
+            r#"{"type": "listing", "id": "offer-fr", "owner": "paris", "direction": "offer", "category": "service", "title": "Entreposage frigorifique", "body": "Entreposage frigorifique et transport de fruits vers la Chine", "language": "fr", "sectors": ["logistics"]}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let output = run(&db, &["import", file.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = run(&db, &["match", "--listing", "seek", "--json"]);
+    assert!(output.status.success(), "the sentence model is needed (scripts/fetch-model.sh): {}", stderr(&output));
+    let line: serde_json::Value = serde_json::from_str(stdout(&output).lines().next().unwrap()).unwrap();
+    assert_eq!(line["listing"], "seek");
+    let matches = line["matches"].as_array().unwrap();
+    let ids: Vec<&str> = matches.iter().map(|m| m["listing"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec!["offer-vn"], "the French offer is outside the seek's ASEAN target");
+    assert_eq!(matches[0]["organization"], "hcmc");
+    assert!(matches[0]["score"].as_f64().unwrap() > 0.0);
+    let signals: Vec<&str> = matches[0]["reasons"].as_array().unwrap().iter().map(|r| r["signal"].as_str().unwrap()).collect();
+    assert!(signals.contains(&"semantic") && signals.contains(&"sector") && signals.contains(&"targets_you"), "{signals:?}");
+}

