@@ -8,7 +8,7 @@ use bridgehub_graph::brokers::{BrokerParams, brokers};
 use bridgehub_graph::coi::{CoiRules, conflicts};
 use bridgehub_graph::paths::{PathQuery, best_paths};
 use bridgehub_graph::thin::{ThinParams, thin_tie_map};
-use bridgehub_graph::{GraphError, NodeIdx, NodeInput, StrengthParams, TieInput};
+use bridgehub_graph::{GraphError, NodeIdx, NodeInput, StrengthParams};
 use bridgehub_store::ExportItem;
 use serde::Serialize;
 
@@ -76,7 +76,7 @@ impl Hub {
                     graph.upsert_node(NodeInput::from(&person));
                 }
                 ExportItem::Tie(tie) => {
-                    if graph.upsert_tie(TieInput::from(&tie)).is_err() {
+                    if graph.upsert_tie(tie.clone()).is_err() {
                         skipped += 1;
                     }
                 }

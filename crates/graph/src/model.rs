@@ -90,38 +90,8 @@ impl From<&Person> for NodeInput {
     }
 }
 
-/// One recorded tie.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TieInput {
-    /// External id.
-    pub id: EntityId,
-    /// One party.
-    pub from: EntityId,
-    /// The other party.
-    pub to: EntityId,
-    /// How they are tied.
-    pub kind: TieKind,
-    /// When the tie was made.
-    pub date: Date,
-    /// Where the record comes from.
-    pub source: Option<String>,
-    /// Evidence: a document reference, a URL, a note.
-    pub evidence: Option<String>,
-}
-
-impl From<&Tie> for TieInput {
-    fn from(tie: &Tie) -> Self {
-        TieInput {
-            id: tie.id.clone(),
-            from: tie.from.clone(),
-            to: tie.to.clone(),
-            kind: tie.kind,
-            date: tie.date,
-            source: tie.source.clone(),
-            evidence: tie.evidence.clone(),
-        }
-    }
-}
+/// One recorded tie, as the domain defines it.
+pub type TieInput = Tie;
 
 /// A tie as the graph keeps it; visibility predicates and evidence lists see this.
 #[derive(Debug, Clone, PartialEq)]

@@ -133,17 +133,7 @@ fn the_demo_covers_every_region_and_ten_listing_languages() {
 fn serve_prints_its_url_and_answers_over_http() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hub.db");
-    let mut child = bin()
-        .arg("--db")
-        .arg(&db)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().trim_end_matches('/').to_owned();
+    let (mut child, url) = serve_node(db.to_str().unwrap());
     let body = ureq::get(&format!("{url}/api/health")).call().unwrap().body_mut().read_to_string().unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
