@@ -92,7 +92,7 @@ impl Drop for TestDb {
 /// Defines each test twice, in modules `sqlite` and `postgres`: the body gets a fresh
 /// [`TestDb`] of that backend.
 ///
-/// ```ignore
+/// ```text
 /// backend_tests! {
 ///     fn records_round_trip(db) { let store = db.store(); ... }
 /// }
