@@ -357,9 +357,11 @@ fn serve(hub: Hub, bind: &str) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
     runtime.block_on(async move {
         let (listener, addr) = bridgehub_http::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
-        println!("Bridgehub is serving http://{addr}/ (API: http://{addr}/api/v1, OpenAPI: http://{addr}/api/openapi.json)");
-        tracing::info!(%addr, backend = hub.backend(), "serving");
-        bridgehub_http::serve(listener, hub, shutdown_signal()).await.context("server failed")?;
+        tracing::info!(%addr, backend = hub.backend(), "building the match index (the first start embeds every listing)");
+        let ready = move || {
+            println!("Bridgehub is serving http://{addr}/ (API: http://{addr}/api/v1, OpenAPI: http://{addr}/api/openapi.json)");
+        };
+        bridgehub_http::serve_with(listener, hub, shutdown_signal(), ready).await.context("server failed")?;
         tracing::info!("stopped");
         Ok(())
     })

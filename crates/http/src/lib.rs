@@ -101,12 +101,41 @@ impl FromRef<AppState> for Arc<ChangeFollower> {
 /// How often a node reads the change log.
 pub const FOLLOW_INTERVAL: Duration = Duration::from_millis(200);
 
+/// Progress of start-up work, written to the log (a server has no progress bar): each
+/// phase, then every tenth of it.
+struct LogProgress {
+    phase: std::sync::Mutex<(String, Option<u64>, u64)>,
+}
+
+impl bridgehub_app::Progress for LogProgress {
+    fn phase(&self, name: &str, total: Option<u64>) {
+        tracing::info!(phase = name, total, "start-up");
+        if let Ok(mut phase) = self.phase.lock() {
+            *phase = (name.to_owned(), total, 0);
+        }
+    }
+
+    fn position(&self, done: u64) {
+        if let Ok(mut phase) = self.phase.lock() {
+            if let Some(total) = phase.1.filter(|t| *t > 0) {
+                let tenth = done * 10 / total;
+                if tenth > phase.2 {
+                    phase.2 = tenth;
+                    tracing::info!(phase = %phase.0, done, total, "start-up progress {}%", tenth * 10);
+                }
+            }
+        }
+    }
+}
+
 /// Builds a node's state: reads the change-log position, then builds the match index
-/// from the store and subscribes it to the change log. Blocking.
+/// from the store (embedding listings that have no stored vector yet, with progress in
+/// the log) and subscribes it to the change log. Blocking.
 pub fn node_state(hub: Hub) -> Result<AppState, bridgehub_app::AppError> {
     let follower = Arc::new(ChangeFollower::start(hub.clone())?);
     let started = std::time::Instant::now();
-    let matcher = hub.build_matcher(&bridgehub_app::NoProgress)?;
+    let progress = LogProgress { phase: std::sync::Mutex::new((String::new(), None, 0)) };
+    let matcher = hub.build_matcher(&progress)?;
     let stats = matcher.stats();
     tracing::info!(listings = stats.listings, memory_bytes = stats.memory_bytes, ms = started.elapsed().as_millis() as u64, "match index built");
     follower.subscribe(matcher.clone());
@@ -154,6 +183,16 @@ pub fn router_with(state: AppState) -> Router {
 /// Serves the hub on `listener` until `shutdown` completes; requests in flight finish.
 /// In the background the node follows the change log (see [`FOLLOW_INTERVAL`]).
 pub async fn serve(listener: TcpListener, hub: Hub, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    serve_with(listener, hub, shutdown, || {}).await
+}
+
+/// [`serve`], calling `ready` once the node's state is built and requests are answered.
+pub async fn serve_with(
+    listener: TcpListener,
+    hub: Hub,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    ready: impl FnOnce(),
+) -> std::io::Result<()> {
     // The store is blocking (the PostgreSQL client runs its own runtime): build off the runtime.
     let state = tokio::task::spawn_blocking(move || node_state(hub))
         .await
@@ -173,6 +212,7 @@ pub async fn serve(listener: TcpListener, hub: Hub, shutdown: impl Future<Output
             }
         }
     });
+    ready();
     let result = axum::serve(listener, router_with(state)).with_graceful_shutdown(shutdown).await;
     following.abort();
     result
