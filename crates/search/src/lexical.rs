@@ -15,7 +15,6 @@ const TOKENIZER: &str = "bridgehub_terms";
 
 /// BM25 over documents given as analysed terms.
 pub struct LexicalIndex {
-    index: Index,
     writer: IndexWriter,
     reader: IndexReader,
     key: Field,
@@ -34,7 +33,7 @@ impl LexicalIndex {
         index.tokenizers().register(TOKENIZER, WhitespaceTokenizer::default());
         let writer = index.writer_with_num_threads(1, 30_000_000)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(LexicalIndex { index, writer, reader, key, text, dirty: false })
+        Ok(LexicalIndex { writer, reader, key, text, dirty: false })
     }
 
     /// Adds or replaces the terms of `doc` (visible after [`LexicalIndex::commit`]).
@@ -87,7 +86,6 @@ impl LexicalIndex {
                 out.push((key as u32, score));
             }
         }
-        let _ = &self.index;
         Ok(out)
     }
 }
