@@ -41,7 +41,7 @@ impl Hub {
             };
             write_jsonl(&mut out, &record).map_err(|e| StoreError::Decode(format!("write failed: {e}")))?;
             written += 1;
-            if written % 4096 == 0 {
+            if written.is_multiple_of(4096) {
                 progress.position(written);
             }
             Ok(())

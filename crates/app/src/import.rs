@@ -158,11 +158,10 @@ impl Hub {
                 _ => continue,
             };
             let id = record.outcome.record.id().to_string();
-            if let Some(previous) = kinds.insert(id.clone(), kind) {
-                if previous != kind {
+            if let Some(previous) = kinds.insert(id.clone(), kind)
+                && previous != kind {
                     conflicting.insert(id);
                 }
-            }
         }
         let mut wanted: Vec<&str> = Vec::new();
         for record in &records {

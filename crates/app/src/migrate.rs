@@ -44,7 +44,7 @@ impl Hub {
                 }
             }
             read += 1;
-            if read % 4096 == 0 {
+            if read.is_multiple_of(4096) {
                 progress.position(read);
             }
             Ok(())

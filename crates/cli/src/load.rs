@@ -64,7 +64,7 @@ pub(crate) fn run(base: &str, duration: Duration, workers: usize, write_share: f
                     }
                 } else {
                     shared.reads.fetch_add(1, Ordering::Relaxed);
-                    let path = if rng() % 2 == 0 { "/api/v1/organizations?limit=20&country=SG" } else { "/api/v1/stats" };
+                    let path = if rng().is_multiple_of(2) { "/api/v1/organizations?limit=20&country=SG" } else { "/api/v1/stats" };
                     match agent.get(&format!("{base}{path}")).call() {
                         Ok(mut r) if r.status().is_success() => {
                             let _ = r.body_mut().read_to_string();
@@ -78,11 +78,10 @@ pub(crate) fn run(base: &str, duration: Duration, workers: usize, write_share: f
                 if let Ok(mut lat) = shared.latencies_ms.lock() {
                     lat.push(t0.elapsed().as_secs_f64() * 1e3);
                 }
-                if let Err(what) = outcome {
-                    if let Ok(mut failures) = shared.failures.lock() {
+                if let Err(what) = outcome
+                    && let Ok(mut failures) = shared.failures.lock() {
                         failures.push((at, what));
                     }
-                }
             }
         }));
     }

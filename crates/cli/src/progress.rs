@@ -31,26 +31,23 @@ impl Progress for BarProgress {
             None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
         };
         bar.set_message(name.to_owned());
-        if let Ok(mut slot) = self.bar.lock() {
-            if let Some(old) = slot.replace(bar) {
+        if let Ok(mut slot) = self.bar.lock()
+            && let Some(old) = slot.replace(bar) {
                 old.finish_and_clear();
             }
-        }
     }
 
     fn position(&self, done: u64) {
-        if let Ok(slot) = self.bar.lock() {
-            if let Some(bar) = slot.as_ref() {
+        if let Ok(slot) = self.bar.lock()
+            && let Some(bar) = slot.as_ref() {
                 bar.set_position(done);
             }
-        }
     }
 
     fn finish(&self) {
-        if let Ok(mut slot) = self.bar.lock() {
-            if let Some(bar) = slot.take() {
+        if let Ok(mut slot) = self.bar.lock()
+            && let Some(bar) = slot.take() {
                 bar.finish_and_clear();
             }
-        }
     }
 }

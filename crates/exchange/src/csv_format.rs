@@ -100,15 +100,14 @@ pub fn read_csv(
 }
 
 fn insert_cell(map: &mut Map<String, Value>, field: &str, cell: &str) {
-    if let Some((parent, child)) = field.split_once('.') {
-        if parent == "names" || parent == "contact" {
+    if let Some((parent, child)) = field.split_once('.')
+        && (parent == "names" || parent == "contact") {
             let entry = map.entry(parent.to_owned()).or_insert_with(|| Value::Object(Map::new()));
             if let Value::Object(obj) = entry {
                 obj.insert(child.to_owned(), Value::String(cell.to_owned()));
             }
             return;
         }
-    }
     let value = if LIST_FIELDS.contains(&field) {
         Value::Array(
             cell.split(LIST_SEPARATOR)

@@ -179,11 +179,10 @@ impl<'a> Fields<'a> {
     fn parsed_list<T: PartialEq>(&mut self, key: &str, parse: impl Fn(&str) -> Result<T, String>) -> Vec<T> {
         let mut out: Vec<T> = Vec::new();
         for (field, item) in self.str_list(key) {
-            if let Some(value) = self.problems.take(&field, parse(item)) {
-                if !out.contains(&value) {
+            if let Some(value) = self.problems.take(&field, parse(item))
+                && !out.contains(&value) {
                     out.push(value);
                 }
-            }
         }
         out
     }
@@ -248,7 +247,7 @@ impl<'a> Fields<'a> {
                 Some(default.clone())
             }
             (None, _) => {
-                if !self.map.get(key).is_some_and(|v| !v.is_null()) {
+                if self.map.get(key).is_none_or(|v| v.is_null()) {
                     self.problems.push(key, "is required");
                 }
                 None
@@ -375,11 +374,10 @@ pub fn parse_tie(map: &Map<String, Value>) -> Result<ParseOutcome, Problems> {
     let date = f.parsed("date", true, parse_date);
     let source = f.optional_text("source", MAX_TEXT_LEN);
     let evidence = f.optional_text("evidence", MAX_TEXT_LEN);
-    if let (Some(from), Some(to)) = (&from, &to) {
-        if from == to {
+    if let (Some(from), Some(to)) = (&from, &to)
+        && from == to {
             f.problems.push("to", "a tie must join two different parties");
         }
-    }
     let warnings = f.warnings(TIE_FIELDS);
     match (f.problems.is_empty(), from, to, kind, date) {
         (true, Some(from), Some(to), Some(kind), Some(date)) => {

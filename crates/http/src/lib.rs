@@ -116,15 +116,14 @@ impl bridgehub_app::Progress for LogProgress {
     }
 
     fn position(&self, done: u64) {
-        if let Ok(mut phase) = self.phase.lock() {
-            if let Some(total) = phase.1.filter(|t| *t > 0) {
+        if let Ok(mut phase) = self.phase.lock()
+            && let Some(total) = phase.1.filter(|t| *t > 0) {
                 let tenth = done * 10 / total;
                 if tenth > phase.2 {
                     phase.2 = tenth;
                     tracing::info!(phase = %phase.0, done, total, "start-up progress {}%", tenth * 10);
                 }
             }
-        }
     }
 }
 

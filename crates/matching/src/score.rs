@@ -122,13 +122,12 @@ pub(crate) fn score(
     let use_semantic = config.mode != Mode::LexicalOnly;
     let use_lexical = config.mode != Mode::SemanticOnly;
     let use_structure = config.mode == Mode::Full;
-    if use_semantic {
-        if let (Some(cos), Some(value)) = (signals.semantic, semantic_value) {
+    if use_semantic
+        && let (Some(cos), Some(value)) = (signals.semantic, semantic_value) {
             let contribution = config.semantic * value;
             total += contribution;
             reasons.push(explain::similarity_reason(Signal::Semantic, cos, contribution));
         }
-    }
     if use_lexical && signals.lexical > 0.0 {
         let contribution = config.lexical * signals.lexical;
         total += contribution;

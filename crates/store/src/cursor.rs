@@ -10,7 +10,7 @@ pub(crate) fn encode_cursor(id: &str) -> String {
 /// The id a cursor stands for, or [`StoreError::InvalidCursor`].
 pub(crate) fn decode_cursor(cursor: &str) -> Result<String> {
     let bad = || StoreError::InvalidCursor(cursor.chars().take(40).collect());
-    if cursor.len() % 2 != 0 || cursor.len() > 512 {
+    if !cursor.len().is_multiple_of(2) || cursor.len() > 512 {
         return Err(bad());
     }
     let bytes: Option<Vec<u8>> = (0..cursor.len())

@@ -125,13 +125,11 @@ impl PgStore {
             _ => connect(&self.url)?,
         };
         let result = work(&mut client);
-        if !client.is_closed() {
-            if let Ok(mut pool) = self.pool.lock() {
-                if pool.len() < MAX_IDLE {
+        if !client.is_closed()
+            && let Ok(mut pool) = self.pool.lock()
+                && pool.len() < MAX_IDLE {
                     pool.push(client);
                 }
-            }
-        }
         result
     }
 }

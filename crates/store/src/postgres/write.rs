@@ -129,13 +129,12 @@ fn run(client: &mut impl GenericClient, sql: &str, mut params: Vec<Param>, now: 
 
 /// A foreign-key failure becomes a missing reference naming the field.
 fn map_constraint(err: postgres::Error) -> StoreError {
-    if let Some(db) = err.as_db_error() {
-        if *db.code() == postgres::error::SqlState::FOREIGN_KEY_VIOLATION {
+    if let Some(db) = err.as_db_error()
+        && *db.code() == postgres::error::SqlState::FOREIGN_KEY_VIOLATION {
             let field = if db.constraint().is_some_and(|c| c.contains("affiliation")) { "affiliation" } else { "owner" };
             let id = db.detail().and_then(|d| d.split('(').nth(2)).and_then(|rest| rest.split(')').next()).unwrap_or("?").to_owned();
             return StoreError::MissingReference { field, kind: "organization", id };
         }
-    }
     StoreError::Postgres(err)
 }
 

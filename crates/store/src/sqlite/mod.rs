@@ -98,11 +98,10 @@ impl SqliteStore {
             }
         };
         let result = work(&conn);
-        if let Ok(mut pool) = self.readers.lock() {
-            if pool.len() < MAX_IDLE_READERS {
+        if let Ok(mut pool) = self.readers.lock()
+            && pool.len() < MAX_IDLE_READERS {
                 pool.push(conn);
             }
-        }
         result
     }
 }

@@ -170,7 +170,7 @@ fn import_in_transaction(conn: &mut Connection, batch: &ImportBatch, progress: &
     let mut written: u64 = 0;
     let mut tick = |written: &mut u64| {
         *written += 1;
-        if *written % 2_000 == 0 {
+        if (*written).is_multiple_of(2_000) {
             progress(*written);
         }
     };
