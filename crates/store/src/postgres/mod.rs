@@ -207,7 +207,7 @@ impl Store for PgStore {
                 .ok_or_else(|| StoreError::NotFound { kind: "organization", id: org.id.to_string() })?;
             check_version("organization", org.id.as_str(), expected_version, current.version)?;
             let now = crate::codec::now();
-            if !write::upsert_organizations(&mut tx, std::slice::from_ref(org), &now)?.is_empty() {
+            if write::upsert_organization(&mut tx, org)? {
                 write::log_change(&mut tx, "organization", org.id.as_str(), "upsert", &now)?;
             }
             let stored = query::organization(&mut tx, org.id.as_str(), false)?;
@@ -278,7 +278,7 @@ impl Store for PgStore {
             check_version("listing", listing.id.as_str(), expected_version, current.version)?;
             require_owner(&mut tx, listing)?;
             let now = crate::codec::now();
-            if !write::upsert_listings(&mut tx, std::slice::from_ref(listing), &now)?.is_empty() {
+            if write::upsert_listing(&mut tx, listing)? {
                 write::log_change(&mut tx, "listing", listing.id.as_str(), "upsert", &now)?;
             }
             let stored = query::listing(&mut tx, listing.id.as_str(), false)?;

@@ -1,18 +1,16 @@
-//! Writing to PostgreSQL: batched `INSERT ... SELECT FROM unnest(...) ON CONFLICT` upserts
-//! (thousands of rows per statement) that bump the version only when content changed.
+//! Writing to PostgreSQL. Each record type has one column mapping (`*_row`, text fields):
+//! imports stream it with COPY into a staging table and upsert from there in one
+//! statement; single writes insert one row of it. Upserts bump the version only when
+//! content changed.
 
 use bridgehub_domain::{Listing, Organization, Person};
 use postgres::types::ToSql;
 use postgres::{Client, GenericClient};
 
-use serde_json::Value;
-
 use crate::codec::now;
 use crate::{ImportBatch, ImportCounts, KindCounts, PartyKind, Result, StoreError, TypedTie};
 
-type Param = Box<dyn ToSql + Sync>;
-
-/// `(column, SQL array element type)`; the first column is the key `id`.
+/// `(column, SQL type)`; the first column is the key `id`.
 const ORG: &[(&str, &str)] = &[
     ("id", "text"), ("name", "text"), ("names", "jsonb"), ("kind", "text"), ("country", "text"), ("city", "text"),
     ("sectors", "jsonb"), ("languages", "jsonb"), ("description", "text"), ("website", "text"),
@@ -33,7 +31,7 @@ const TIE: &[(&str, &str)] = &[
     ("date", "text"), ("source", "text"), ("evidence", "text"),
 ];
 
-/// How a batch statement treats an existing id.
+/// How a write treats an existing id.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum OnConflict {
     /// Update it when something changed.
@@ -42,89 +40,50 @@ enum OnConflict {
     Nothing,
 }
 
-fn batch_sql(table: &str, columns: &[(&str, &str)], on_conflict: OnConflict) -> String {
-    let names: Vec<&str> = columns.iter().map(|(c, _)| *c).collect();
-    let arrays: Vec<String> = columns.iter().enumerate().map(|(i, (_, t))| format!("${}::{t}[]", i + 1)).collect();
-    let now = columns.len() + 1;
-    let conflict = match on_conflict {
-        OnConflict::Nothing => "DO NOTHING".to_owned(),
+/// `ON CONFLICT (id) ...` for `table`: update every column but the key when something
+/// changed, bumping the version, or do nothing.
+fn conflict_clause(table: &str, names: &[&str], on_conflict: OnConflict) -> String {
+    match on_conflict {
+        OnConflict::Nothing => "ON CONFLICT (id) DO NOTHING".to_owned(),
         OnConflict::Update => {
             let sets: Vec<String> = names[1..].iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect();
             let old: Vec<String> = names[1..].iter().map(|c| format!("{table}.{c}")).collect();
             let new: Vec<String> = names[1..].iter().map(|c| format!("EXCLUDED.{c}")).collect();
             format!(
-                "DO UPDATE SET {}, version = {table}.version + 1, updated_at = EXCLUDED.updated_at WHERE ({}) IS DISTINCT FROM ({})",
+                "ON CONFLICT (id) DO UPDATE SET {}, version = {table}.version + 1, updated_at = EXCLUDED.updated_at \
+                 WHERE ({}) IS DISTINCT FROM ({})",
                 sets.join(", "),
                 old.join(", "),
                 new.join(", ")
             )
         }
-    };
-    format!(
-        "INSERT INTO {table} ({cols}, version, created_at, updated_at) \
-         SELECT u.*, 1, ${now}, ${now} FROM unnest({arrays}) AS u({cols}) ON CONFLICT (id) {conflict} RETURNING version",
+    }
+}
+
+/// Writes one record from its row (the column mapping the import's COPY uses, text
+/// cast to each column's type); returns its new version, `None` when nothing was written.
+fn write_row(
+    client: &mut impl GenericClient,
+    table: &str,
+    columns: &[(&str, &str)],
+    row: Vec<Option<String>>,
+    on_conflict: OnConflict,
+) -> Result<Option<i64>> {
+    let names: Vec<&str> = columns.iter().map(|(c, _)| *c).collect();
+    let values: Vec<String> = columns.iter().enumerate().map(|(i, (_, t))| format!("(${}::text)::{t}", i + 1)).collect();
+    let now_param = columns.len() + 1;
+    let sql = format!(
+        "INSERT INTO {table} ({cols}, version, created_at, updated_at) VALUES ({values}, 1, ${now_param}, ${now_param}) \
+         {conflict} RETURNING version",
         cols = names.join(", "),
-        arrays = arrays.join(", "),
-    )
-}
-
-fn texts<T>(rows: &[T], f: impl Fn(&T) -> String) -> Param {
-    Box::new(rows.iter().map(f).collect::<Vec<String>>())
-}
-
-fn opt_texts<T>(rows: &[T], f: impl Fn(&T) -> Option<String>) -> Param {
-    Box::new(rows.iter().map(f).collect::<Vec<Option<String>>>())
-}
-
-fn jsons<T>(rows: &[T], f: impl Fn(&T) -> Value) -> Param {
-    Box::new(rows.iter().map(f).collect::<Vec<Value>>())
-}
-
-fn list<T: ToString>(items: &[T]) -> Value {
-    Value::Array(items.iter().map(|i| Value::String(i.to_string())).collect())
-}
-
-fn org_params(rows: &[Organization]) -> Vec<Param> {
-    vec![
-        texts(rows, |o| o.id.to_string()),
-        texts(rows, |o| o.name.clone()),
-        jsons(rows, |o| Value::Object(o.names.iter().map(|(k, v)| (k.to_string(), Value::String(v.clone()))).collect())),
-        texts(rows, |o| o.kind.code().into()),
-        texts(rows, |o| o.country.to_string()),
-        opt_texts(rows, |o| o.city.clone()),
-        jsons(rows, |o| list(&o.sectors)),
-        jsons(rows, |o| list(&o.languages)),
-        opt_texts(rows, |o| o.description.clone()),
-        opt_texts(rows, |o| o.website.clone()),
-        opt_texts(rows, |o| o.contact.email.clone()),
-        opt_texts(rows, |o| o.contact.phone.clone()),
-        Box::new(rows.iter().map(|o| o.verified).collect::<Vec<bool>>()),
-    ]
-}
-
-fn listing_params(rows: &[Listing]) -> Vec<Param> {
-    vec![
-        texts(rows, |l| l.id.to_string()),
-        texts(rows, |l| l.owner.to_string()),
-        texts(rows, |l| l.direction.code().into()),
-        texts(rows, |l| l.category.code().into()),
-        texts(rows, |l| l.title.clone()),
-        texts(rows, |l| l.body.clone()),
-        texts(rows, |l| l.language.to_string()),
-        jsons(rows, |l| list(&l.sectors)),
-        jsons(rows, |l| list(&l.target_countries)),
-        jsons(rows, |l| list(&l.target_groups)),
-        opt_texts(rows, |l| l.expires.map(|d| d.to_string())),
-        texts(rows, |l| l.status.code().into()),
-    ]
-}
-
-/// Runs one batch statement; returns the versions of the rows it wrote.
-fn run(client: &mut impl GenericClient, sql: &str, mut params: Vec<Param>, now: &str) -> Result<Vec<i64>> {
-    params.push(Box::new(now.to_owned()));
-    let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect();
-    let rows = client.query(sql, &refs).map_err(map_constraint)?;
-    Ok(rows.iter().map(|row| row.get::<_, i64>(0)).collect())
+        values = values.join(", "),
+        conflict = conflict_clause(table, &names, on_conflict),
+    );
+    let now = now();
+    let mut params: Vec<&(dyn ToSql + Sync)> = row.iter().map(|field| field as &(dyn ToSql + Sync)).collect();
+    params.push(&now);
+    let written = client.query_opt(&sql, &params).map_err(map_constraint)?;
+    Ok(written.map(|r| r.get::<_, i64>(0)))
 }
 
 /// A foreign-key failure becomes a missing reference naming the field.
@@ -138,24 +97,24 @@ fn map_constraint(err: postgres::Error) -> StoreError {
     StoreError::Postgres(err)
 }
 
-pub(crate) fn upsert_organizations(client: &mut impl GenericClient, rows: &[Organization], now: &str) -> Result<Vec<i64>> {
-    run(client, &batch_sql("organizations", ORG, OnConflict::Update), org_params(rows), now)
+/// Replaces an organization; false when its content did not change.
+pub(crate) fn upsert_organization(client: &mut impl GenericClient, org: &Organization) -> Result<bool> {
+    Ok(write_row(client, "organizations", ORG, org_row(org), OnConflict::Update)?.is_some())
 }
 
-pub(crate) fn upsert_listings(client: &mut impl GenericClient, rows: &[Listing], now: &str) -> Result<Vec<i64>> {
-    run(client, &batch_sql("listings", LISTING, OnConflict::Update), listing_params(rows), now)
+/// Replaces a listing; false when its content did not change.
+pub(crate) fn upsert_listing(client: &mut impl GenericClient, listing: &Listing) -> Result<bool> {
+    Ok(write_row(client, "listings", LISTING, listing_row(listing), OnConflict::Update)?.is_some())
 }
 
 /// Inserts one organization; false when its id is taken.
 pub(crate) fn insert_organization(client: &mut impl GenericClient, org: &Organization) -> Result<bool> {
-    let written = run(client, &batch_sql("organizations", ORG, OnConflict::Nothing), org_params(std::slice::from_ref(org)), &now())?;
-    Ok(!written.is_empty())
+    Ok(write_row(client, "organizations", ORG, org_row(org), OnConflict::Nothing)?.is_some())
 }
 
 /// Inserts one listing; false when its id is taken.
 pub(crate) fn insert_listing(client: &mut impl GenericClient, listing: &Listing) -> Result<bool> {
-    let written = run(client, &batch_sql("listings", LISTING, OnConflict::Nothing), listing_params(std::slice::from_ref(listing)), &now())?;
-    Ok(!written.is_empty())
+    Ok(write_row(client, "listings", LISTING, listing_row(listing), OnConflict::Nothing)?.is_some())
 }
 
 /// One row of a COPY in PostgreSQL's text format: tab-separated, `\\N` for NULL.
@@ -255,21 +214,13 @@ fn copy_upsert<T>(
     }
     before_upsert(tx, &staging)?;
     lock_change_log(tx)?;
-    let sets: Vec<String> = names[1..].iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect();
-    let old: Vec<String> = names[1..].iter().map(|c| format!("{table}.{c}")).collect();
-    let new: Vec<String> = names[1..].iter().map(|c| format!("EXCLUDED.{c}")).collect();
     let sql = format!(
         "WITH written AS (INSERT INTO {table} ({cols}, version, created_at, updated_at) \
-         SELECT {cols}, 1, $1, $1 FROM {staging} \
-         ON CONFLICT (id) DO UPDATE SET {sets}, version = {table}.version + 1, updated_at = EXCLUDED.updated_at \
-         WHERE ({old}) IS DISTINCT FROM ({new}) RETURNING id, version), \
+         SELECT {cols}, 1, $1, $1 FROM {staging} {conflict} RETURNING id, version), \
          logged AS (INSERT INTO changes (entity, id, op, at) SELECT '{entity}', id, 'upsert', $1 FROM written) \
          SELECT count(*) FILTER (WHERE version = 1), count(*) FROM written",
         cols = names.join(", "),
-        sets = sets.join(", "),
-        old = old.join(", "),
-        new = new.join(", "),
-        entity = entity,
+        conflict = conflict_clause(table, &names, OnConflict::Update),
     );
     let row = tx.query_one(&sql, &[&now]).map_err(map_constraint)?;
     let (inserted, written): (i64, i64) = (row.get(0), row.get(1));
