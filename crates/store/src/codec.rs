@@ -43,6 +43,17 @@ pub(crate) fn later(seconds: u32) -> String {
     at.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
+/// The columns of `jobs`, in the order [`job`] reads them.
+pub(crate) const JOB_COLUMNS: &str = "id, kind, payload, status, locked_by, locked_until, attempts, result";
+
+/// Refuses a write based on a stale read: `expected` is the version the caller had.
+pub(crate) fn check_version(kind: &'static str, id: &str, expected: Option<i64>, actual: i64) -> Result<(), StoreError> {
+    match expected {
+        Some(expected) if expected != actual => Err(StoreError::VersionConflict { kind, id: id.to_owned(), expected, actual }),
+        _ => Ok(()),
+    }
+}
+
 pub(crate) fn change(row: &impl Columns) -> Result<crate::Change, StoreError> {
     Ok(crate::Change { seq: row.int("seq")?, entity: row.text("entity")?, id: row.text("id")?, op: row.text("op")?, at: row.text("at")? })
 }

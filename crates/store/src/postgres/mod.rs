@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use bridgehub_domain::{Listing, Organization, Person, Tie};
 use postgres::{Client, NoTls};
 
-use crate::codec::Columns;
+use crate::codec::{Columns, JOB_COLUMNS};
 use crate::{
     Change, Counts, ExportItem, Job, ImportBatch, ImportCounts, ListingQuery, OrgQuery, Page, PartyKind, PersonQuery,
     Result, Store, StoreError, TieQuery, Versioned,
@@ -25,8 +25,6 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (2, include_str!("../../migrations/postgres/0002_changes_jobs.sql")),
     (3, include_str!("../../migrations/postgres/0003_embeddings.sql")),
 ];
-
-const JOB_COLUMNS: &str = "id, kind, payload, status, locked_by, locked_until, attempts, result";
 
 impl Columns for postgres::Row {
     fn text(&self, name: &str) -> Result<String> {
@@ -205,7 +203,7 @@ impl Store for PgStore {
             let mut tx = client.transaction()?;
             let current = query::organization(&mut tx, org.id.as_str(), true)?
                 .ok_or_else(|| StoreError::NotFound { kind: "organization", id: org.id.to_string() })?;
-            check_version("organization", org.id.as_str(), expected_version, current.version)?;
+            crate::codec::check_version("organization", org.id.as_str(), expected_version, current.version)?;
             let now = crate::codec::now();
             if write::upsert_organization(&mut tx, org)? {
                 write::log_change(&mut tx, "organization", org.id.as_str(), "upsert", &now)?;
@@ -275,7 +273,7 @@ impl Store for PgStore {
             let mut tx = client.transaction()?;
             let current = query::listing(&mut tx, listing.id.as_str(), true)?
                 .ok_or_else(|| StoreError::NotFound { kind: "listing", id: listing.id.to_string() })?;
-            check_version("listing", listing.id.as_str(), expected_version, current.version)?;
+            crate::codec::check_version("listing", listing.id.as_str(), expected_version, current.version)?;
             require_owner(&mut tx, listing)?;
             let now = crate::codec::now();
             if write::upsert_listing(&mut tx, listing)? {
@@ -449,13 +447,6 @@ impl Store for PgStore {
             let row = client.query_opt(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"), &[&id])?;
             row.as_ref().map(crate::codec::job).transpose()
         })
-    }
-}
-
-fn check_version(kind: &'static str, id: &str, expected: Option<i64>, actual: i64) -> Result<()> {
-    match expected {
-        Some(expected) if expected != actual => Err(StoreError::VersionConflict { kind, id: id.to_owned(), expected, actual }),
-        _ => Ok(()),
     }
 }
 

@@ -13,6 +13,7 @@ use bridgehub_domain::{Listing, Organization, Person, Tie};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
 
+use crate::codec::JOB_COLUMNS;
 use crate::{
     Change, Counts, ExportItem, Job, ImportBatch, ImportCounts, ListingQuery, OrgQuery, Page, PartyKind, PersonQuery,
     Result, Store, StoreError, TieQuery, Versioned,
@@ -146,7 +147,7 @@ impl Store for SqliteStore {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let current = query::organization(&tx, org.id.as_str())?
                 .ok_or_else(|| StoreError::NotFound { kind: "organization", id: org.id.to_string() })?;
-            check_version("organization", org.id.as_str(), expected_version, current.version)?;
+            crate::codec::check_version("organization", org.id.as_str(), expected_version, current.version)?;
             write::upsert_organization(&tx, org, &write::now())?;
             let stored = query::organization(&tx, org.id.as_str())?;
             tx.commit()?;
@@ -213,7 +214,7 @@ impl Store for SqliteStore {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let current = query::listing(&tx, listing.id.as_str())?
                 .ok_or_else(|| StoreError::NotFound { kind: "listing", id: listing.id.to_string() })?;
-            check_version("listing", listing.id.as_str(), expected_version, current.version)?;
+            crate::codec::check_version("listing", listing.id.as_str(), expected_version, current.version)?;
             require_owner(&tx, listing)?;
             write::upsert_listing(&tx, listing, &write::now())?;
             let stored = query::listing(&tx, listing.id.as_str())?;
@@ -400,17 +401,6 @@ impl Store for SqliteStore {
                 None => Ok(None),
             }
         })
-    }
-}
-
-const JOB_COLUMNS: &str = "id, kind, payload, status, locked_by, locked_until, attempts, result";
-
-fn check_version(kind: &'static str, id: &str, expected: Option<i64>, actual: i64) -> Result<()> {
-    match expected {
-        Some(expected) if expected != actual => {
-            Err(StoreError::VersionConflict { kind, id: id.to_owned(), expected, actual })
-        }
-        _ => Ok(()),
     }
 }
 
