@@ -25,12 +25,7 @@ pub fn embedding_text(listing: &bridgehub_domain::Listing) -> String {
 }
 
 fn text_hash(text: &str) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in text.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{hash:016x}")
+    format!("{:016x}", bridgehub_domain::fnv1a(text))
 }
 
 const EMBED_BATCH: usize = 16;

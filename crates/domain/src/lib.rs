@@ -18,7 +18,7 @@ mod vocab;
 pub use error::{FieldError, Problems};
 pub use ids::{EntityId, MAX_ID_LEN};
 pub use model::{
-    Contact, Listing, ListingStatus, Organization, Person, Tie, TieEndpoint, MAX_BODY_LEN,
+    fnv1a, Contact, Listing, ListingStatus, Organization, Person, Tie, TieEndpoint, MAX_BODY_LEN,
     MAX_NAME_LEN, MAX_TEXT_LEN,
 };
 pub use reference::{CountryCode, GroupCode, LangTag};

@@ -204,14 +204,20 @@ impl Tie {
             EntityId::parse(&text)
         } else {
             // Fall back to a hash when two long ids do not fit.
-            let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-            for byte in text.bytes() {
-                hash ^= u64::from(byte);
-                hash = hash.wrapping_mul(0x0100_0000_01b3);
-            }
-            Ok(EntityId::generated("tie", hash))
+            Ok(EntityId::generated("tie", fnv1a(&text)))
         }
     }
+}
+
+/// The 64-bit FNV-1a hash of a text: stable across runs and platforms, for derived
+/// keys and content fingerprints (not for security).
+pub fn fnv1a(text: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
 }
 
 #[cfg(test)]
