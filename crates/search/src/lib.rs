@@ -1,17 +1,16 @@
 //! Retrieval for matching: multilingual text analysis ([`analyze`]), an in-memory
-//! tantivy lexical index ([`LexicalIndex`]), a vector index ([`VectorIndex`]) and
-//! reciprocal-rank fusion ([`fuse`]). Keys are the caller's dense `u32` document numbers.
+//! tantivy lexical index ([`LexicalIndex`]) and a vector index ([`VectorIndex`]). Keys
+//! are the caller's dense `u32` document numbers. The matching engine blends the two
+//! scores itself (score blending, not rank fusion).
 //!
 //! Invariant: no IO; everything lives in memory and is rebuilt or updated by the caller.
 
 #![warn(missing_docs)]
 
 mod analyze;
-mod fusion;
 mod lexical;
 mod vectors;
 
 pub use analyze::analyze;
-pub use fusion::{fuse, Fused};
 pub use lexical::{LexicalIndex, SearchError};
 pub use vectors::{dot, VectorIndex};
