@@ -8,16 +8,29 @@
 
 #![warn(missing_docs)]
 
+mod accounts;
 mod codec;
 mod cursor;
 mod error;
+pub mod events;
 pub mod postgres;
 mod sqlite;
+mod ties;
 mod types;
 
+pub use accounts::{
+    AccountStore, ConsentRecord, IntroductionRecord, MembershipRecord, NewUser, RateWindow, SessionRecord, Transition,
+    UserRecord,
+};
 pub use error::StoreError;
+pub use events::{
+    DayPart, Event, EventKind, EventRules, EventSession, EventSnapshot, EventStatus, EventStore, EventTable, Meeting,
+    MeetingRequest, MeetingStatus, Placement, Priority, Registration, RegistrationStatus, RequestStatus, ScheduleDiff,
+    ScheduleRun, Slot,
+};
 pub use postgres::{create_database, drop_database, PgStore};
 pub use sqlite::SqliteStore;
+pub use ties::{TieOutcome, OUTCOME_CODES};
 pub use types::{
     Change, Counts, Job, ImportBatch, ImportCounts, KindCounts, ListingQuery, OrgQuery, Page, PartyKind,
     PersonQuery, TieQuery, TypedTie, Versioned,
@@ -31,7 +44,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// What the hub keeps, behind one interface for every backend.
 ///
 /// Methods are blocking; async callers run them on a blocking thread.
-pub trait Store: Send + Sync + 'static {
+pub trait Store: AccountStore + EventStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 
@@ -114,6 +127,18 @@ pub trait Store: Send + Sync + 'static {
 
     /// Stores embeddings (replacing older ones of the same listing and model) in one transaction.
     fn put_embeddings(&self, model: &str, embeddings: &[StoredEmbedding]) -> Result<()>;
+
+    /// One tie.
+    fn tie(&self, id: &str) -> Result<Option<Versioned<Tie>>>;
+
+    /// Records (or replaces) one party's outcome of a tie, bumps the tie's version and logs
+    /// a tie change, in one transaction; returns the tie and the outcome as stored.
+    /// [`StoreError::NotFound`] without the tie, [`StoreError::MissingReference`] (field
+    /// `party`) when the party is not one of its ends.
+    fn record_tie_outcome(&self, outcome: &TieOutcome) -> Result<(Versioned<Tie>, TieOutcome)>;
+
+    /// The recorded outcomes of these ties (`None`: of every tie), by tie and party.
+    fn tie_outcomes(&self, tie_ids: Option<&[&str]>) -> Result<Vec<TieOutcome>>;
 }
 
 /// A listing's text embedding as stored.

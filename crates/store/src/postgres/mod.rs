@@ -3,7 +3,10 @@
 //! `migrations/postgres`, applied under an advisory lock so that nodes starting together
 //! migrate once; a small connection pool; imports in batched `unnest` upserts.
 
+mod accounts;
+mod events;
 mod query;
+mod ties;
 mod write;
 
 use std::sync::Mutex;
@@ -24,6 +27,9 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
     (2, include_str!("../../migrations/postgres/0002_changes_jobs.sql")),
     (3, include_str!("../../migrations/postgres/0003_embeddings.sql")),
+    (4, include_str!("../../migrations/postgres/0004_accounts.sql")),
+    (5, include_str!("../../migrations/postgres/0005_events.sql")),
+    (6, include_str!("../../migrations/postgres/0006_ties.sql")),
 ];
 
 impl Columns for postgres::Row {
@@ -440,6 +446,18 @@ impl Store for PgStore {
             tx.commit()?;
             Ok(())
         })
+    }
+
+    fn tie(&self, id: &str) -> Result<Option<Versioned<Tie>>> {
+        self.with_client(|client| ties::tie(client, id, false))
+    }
+
+    fn record_tie_outcome(&self, outcome: &crate::TieOutcome) -> Result<(Versioned<Tie>, crate::TieOutcome)> {
+        self.with_client(|client| ties::record_outcome(client, outcome))
+    }
+
+    fn tie_outcomes(&self, tie_ids: Option<&[&str]>) -> Result<Vec<crate::TieOutcome>> {
+        self.with_client(|client| ties::outcomes(client, tie_ids))
     }
 
     fn job(&self, id: i64) -> Result<Option<Job>> {

@@ -193,6 +193,7 @@ fn copy_upsert<T>(
     now: &str,
     before_upsert: impl FnOnce(&mut postgres::Transaction<'_>, &str) -> Result<()>,
 ) -> Result<(u64, u64)> {
+    let started = std::time::Instant::now();
     let staging = format!("bh_in_{table}");
     let defs: Vec<String> = columns.iter().map(|(c, t)| format!("{c} {t}")).collect();
     tx.batch_execute(&format!("CREATE TEMP TABLE {staging} ({}) ON COMMIT DROP", defs.join(", ")))?;
@@ -212,6 +213,7 @@ fn copy_upsert<T>(
         std::io::Write::write_all(&mut writer, &buffer).map_err(|e| StoreError::Decode(format!("COPY failed: {e}")))?;
         writer.finish()?;
     }
+    let copied = started.elapsed();
     before_upsert(tx, &staging)?;
     lock_change_log(tx)?;
     let sql = format!(
@@ -224,6 +226,7 @@ fn copy_upsert<T>(
     );
     let row = tx.query_one(&sql, &[&now]).map_err(map_constraint)?;
     let (inserted, written): (i64, i64) = (row.get(0), row.get(1));
+    tracing::debug!(table, rows = rows.len(), copy_s = copied.as_secs_f64(), total_s = started.elapsed().as_secs_f64(), "import: table written");
     Ok((inserted as u64, (written - inserted) as u64))
 }
 
@@ -273,38 +276,176 @@ fn check_staged_parties(tx: &mut postgres::Transaction<'_>, staging: &str) -> Re
     Ok(())
 }
 
-/// Writes a whole batch in one transaction, parents before children: each record type is
-/// streamed with COPY into a temporary table and upserted from there in one statement.
+/// Takes `table` for a bulk load when it is empty: locks it against other writers (readers
+/// go on) and checks again. True when the rows can go straight in.
+fn claim_empty(tx: &mut postgres::Transaction<'_>, table: &str) -> Result<bool> {
+    let is_empty = |tx: &mut postgres::Transaction<'_>| -> Result<bool> {
+        Ok(tx.query_one(&format!("SELECT NOT EXISTS (SELECT 1 FROM {table})"), &[])?.get(0))
+    };
+    if !is_empty(tx)? {
+        return Ok(false);
+    }
+    tx.batch_execute(&format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))?;
+    is_empty(tx)
+}
+
+/// A foreign key of a bulk-loaded table: `(column, field named in errors)`, referencing
+/// `organizations (id)`.
+type OrgReference = (&'static str, &'static str);
+
+/// How [`copy_fresh`] checks the foreign keys of the rows it loads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ReferenceCheck {
+    /// Row by row, by PostgreSQL's own foreign-key triggers.
+    Triggers,
+    /// With the triggers off for the COPY (`session_replication_role = replica`, which only
+    /// a superuser may set) and one anti-join per foreign key afterwards. The referenced
+    /// table must be locked against deletes by the caller.
+    SetBased,
+}
+
+/// Streams `rows` with COPY straight into `table`, which [`claim_empty`] took: every row
+/// is new, so there is nothing to compare or update; returns (inserted, updated).
+#[allow(clippy::too_many_arguments)]
+fn copy_fresh<T>(
+    tx: &mut postgres::Transaction<'_>,
+    table: &str,
+    entity: &str,
+    columns: &[(&str, &str)],
+    rows: &[T],
+    to_row: fn(&T) -> Vec<Option<String>>,
+    now: &str,
+    references: (&[OrgReference], ReferenceCheck),
+    after_copy: impl FnOnce(&mut postgres::Transaction<'_>, &str) -> Result<()>,
+) -> Result<(u64, u64)> {
+    let started = std::time::Instant::now();
+    let names: Vec<&str> = columns.iter().map(|(c, _)| *c).collect();
+    let set_based = references.1 == ReferenceCheck::SetBased && !references.0.is_empty();
+    if set_based {
+        tx.batch_execute("SET LOCAL session_replication_role = replica")?;
+    }
+    {
+        let mut writer = tx.copy_in(&format!("COPY {table} ({}, version, created_at, updated_at) FROM STDIN", names.join(", ")))?;
+        let mut buffer = Vec::with_capacity(1 << 20);
+        for row in rows {
+            let fields = to_row(row);
+            let mut refs: Vec<Option<&str>> = fields.iter().map(|f| f.as_deref()).collect();
+            refs.extend([Some("1"), Some(now), Some(now)]);
+            copy_row(&mut buffer, &refs);
+            if buffer.len() >= 1 << 20 {
+                std::io::Write::write_all(&mut writer, &buffer).map_err(|e| StoreError::Decode(format!("COPY failed: {e}")))?;
+                buffer.clear();
+            }
+        }
+        std::io::Write::write_all(&mut writer, &buffer).map_err(|e| StoreError::Decode(format!("COPY failed: {e}")))?;
+        writer.finish().map_err(map_constraint)?;
+    }
+    if set_based {
+        tx.batch_execute("SET LOCAL session_replication_role = origin")?;
+        for (column, field) in references.0 {
+            let missing = tx.query_opt(
+                &format!(
+                    "SELECT t.{column} FROM {table} t WHERE t.{column} IS NOT NULL \
+                     AND NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = t.{column}) LIMIT 1"
+                ),
+                &[],
+            )?;
+            if let Some(row) = missing {
+                return Err(StoreError::MissingReference { field, kind: "organization", id: row.get(0) });
+            }
+        }
+    }
+    let copied = started.elapsed();
+    after_copy(tx, table)?;
+    lock_change_log(tx)?;
+    tx.execute(&format!("INSERT INTO changes (entity, id, op, at) SELECT '{entity}', id, 'upsert', $1 FROM {table}"), &[&now])?;
+    tracing::debug!(table, rows = rows.len(), copy_s = copied.as_secs_f64(), total_s = started.elapsed().as_secs_f64(), "import: empty table loaded");
+    Ok((rows.len() as u64, 0))
+}
+
+/// Writes a whole batch in one transaction, parents before children. A record type whose
+/// table is empty (a first load) is streamed with COPY straight into it, under a lock that
+/// keeps other writers out until the commit; otherwise its rows are streamed with COPY
+/// into a temporary table and upserted from there in one statement (re-imports).
 pub(crate) fn import(client: &mut Client, batch: &ImportBatch, progress: &mut dyn FnMut(u64)) -> Result<ImportCounts> {
     let now = now();
     let mut tx = client.transaction()?;
+    // The reference checks and upserts hash-join whole tables: let them do it in memory
+    // (for this transaction only).
+    tx.batch_execute("SET LOCAL work_mem = '128MB'")?;
     let mut counts = ImportCounts::default();
     let mut written: u64 = 0;
+    // Claim the empty tables first, before the change-log lock, in the order other
+    // writers take their locks (table, then change log).
+    let mut fresh = [false; 4];
+    for (slot, (table, len)) in fresh.iter_mut().zip([
+        ("organizations", batch.organizations.len()),
+        ("people", batch.people.len()),
+        ("listings", batch.listings.len()),
+        ("ties", batch.ties.len()),
+    ]) {
+        *slot = len >= FRESH_LOAD_MIN && claim_empty(&mut tx, table)?;
+    }
+    // Foreign keys of freshly loaded people and listings: checked set-based when we may
+    // switch the row triggers off (superuser) and can keep the organizations from being
+    // deleted until we commit (the table is ours already, or we lock it now, before the
+    // change-log lock, like any writer).
+    let superuser = tx.query_one("SELECT current_setting('is_superuser') = 'on'", &[])?.get::<_, bool>(0);
+    let check = if superuser && (fresh[1] || fresh[2]) {
+        if !fresh[0] {
+            tx.batch_execute("LOCK TABLE organizations IN SHARE ROW EXCLUSIVE MODE")?;
+        }
+        ReferenceCheck::SetBased
+    } else {
+        ReferenceCheck::Triggers
+    };
     let none = |_: &mut postgres::Transaction<'_>, _: &str| Ok(());
     if !batch.organizations.is_empty() {
-        let done = copy_upsert(&mut tx, "organizations", "organization", ORG, &batch.organizations, org_row, &now, none)?;
+        let done = if fresh[0] {
+            copy_fresh(&mut tx, "organizations", "organization", ORG, &batch.organizations, org_row, &now, (&[], check), none)?
+        } else {
+            copy_upsert(&mut tx, "organizations", "organization", ORG, &batch.organizations, org_row, &now, none)?
+        };
         count(&mut counts.organizations, batch.organizations.len(), done);
         written += batch.organizations.len() as u64;
         progress(written);
     }
     if !batch.people.is_empty() {
-        let done = copy_upsert(&mut tx, "people", "person", PERSON, &batch.people, person_row, &now, none)?;
+        let done = if fresh[1] {
+            copy_fresh(&mut tx, "people", "person", PERSON, &batch.people, person_row, &now, (&[("affiliation", "affiliation")], check), none)?
+        } else {
+            copy_upsert(&mut tx, "people", "person", PERSON, &batch.people, person_row, &now, none)?
+        };
         count(&mut counts.people, batch.people.len(), done);
         written += batch.people.len() as u64;
         progress(written);
     }
     if !batch.listings.is_empty() {
-        let done = copy_upsert(&mut tx, "listings", "listing", LISTING, &batch.listings, listing_row, &now, none)?;
+        let done = if fresh[2] {
+            copy_fresh(&mut tx, "listings", "listing", LISTING, &batch.listings, listing_row, &now, (&[("owner", "owner")], check), none)?
+        } else {
+            copy_upsert(&mut tx, "listings", "listing", LISTING, &batch.listings, listing_row, &now, none)?
+        };
         count(&mut counts.listings, batch.listings.len(), done);
         written += batch.listings.len() as u64;
         progress(written);
     }
     if !batch.ties.is_empty() {
-        let done = copy_upsert(&mut tx, "ties", "tie", TIE, &batch.ties, tie_row, &now, check_staged_parties)?;
+        let done = if fresh[3] {
+            copy_fresh(&mut tx, "ties", "tie", TIE, &batch.ties, tie_row, &now, (&[], check), check_staged_parties)?
+        } else {
+            copy_upsert(&mut tx, "ties", "tie", TIE, &batch.ties, tie_row, &now, check_staged_parties)?
+        };
         count(&mut counts.ties, batch.ties.len(), done);
         written += batch.ties.len() as u64;
         progress(written);
     }
+    let committing = std::time::Instant::now();
     tx.commit()?;
+    tracing::debug!(commit_s = committing.elapsed().as_secs_f64(), "import: committed");
     Ok(counts)
 }
+
+/// Rows of one type from which an import into an empty table loads it directly (smaller
+/// batches take the general path and leave the table open to other writers).
+const FRESH_LOAD_MIN: usize = 1_000;

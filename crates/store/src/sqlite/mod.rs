@@ -2,7 +2,10 @@
 //! connection behind a mutex, a small pool of read connections, versioned migrations.
 
 
+mod accounts;
+mod events;
 mod query;
+mod ties;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +29,9 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/sqlite/0001_init.sql")),
         M::up(include_str!("../../migrations/sqlite/0002_changes_jobs.sql")),
         M::up(include_str!("../../migrations/sqlite/0003_embeddings.sql")),
+        M::up(include_str!("../../migrations/sqlite/0004_accounts.sql")),
+        M::up(include_str!("../../migrations/sqlite/0005_events.sql")),
+        M::up(include_str!("../../migrations/sqlite/0006_ties.sql")),
     ])
 }
 
@@ -63,7 +69,7 @@ impl SqliteStore {
         }
         configure(&writer)?;
         let current: i64 = writer.pragma_query_value(None, "user_version", |row| row.get(0))?;
-        let known = 3;
+        let known = 6;
         if current > known {
             return Err(StoreError::Corrupt(format!(
                 "{} has schema version {current}, newer than this program's {known}; upgrade bridgehub",
@@ -390,6 +396,18 @@ impl Store for SqliteStore {
             tx.commit()?;
             Ok(())
         })
+    }
+
+    fn tie(&self, id: &str) -> Result<Option<Versioned<Tie>>> {
+        self.with_reader(|conn| ties::tie(conn, id))
+    }
+
+    fn record_tie_outcome(&self, outcome: &crate::TieOutcome) -> Result<(Versioned<Tie>, crate::TieOutcome)> {
+        self.with_writer(|conn| ties::record_outcome(conn, outcome))
+    }
+
+    fn tie_outcomes(&self, tie_ids: Option<&[&str]>) -> Result<Vec<crate::TieOutcome>> {
+        self.with_reader(|conn| ties::outcomes(conn, tie_ids))
     }
 
     fn job(&self, id: i64) -> Result<Option<Job>> {

@@ -8,6 +8,11 @@ use bridgehub_domain::{
 use bridgehub_store::{ImportBatch, ListingQuery, OrgQuery, PartyKind, StoreError, TieQuery, TypedTie};
 use bridgehub_testkit::backend_tests;
 
+mod accounts;
+mod bulk_import;
+mod events;
+mod ties;
+
 fn org(id: &str, country: &str) -> Organization {
     Organization {
         id: EntityId::parse(id).unwrap(),

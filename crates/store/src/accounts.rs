@@ -1,0 +1,237 @@
+//! Accounts, sessions, rate-limit counters, introductions and consent records (issue #5;
+//! also what several app nodes share, issue #8). Types and the [`AccountStore`] trait;
+//! each backend implements it in its own `accounts` module.
+//!
+//! Timestamps are RFC 3339 UTC text in one fixed shape (`2026-01-02T03:04:05.000000Z`),
+//! so they compare correctly as text on both backends. E-mail addresses are stored as
+//! the caller gives them; the app lower-cases them first, and both schemas refuse two
+//! addresses that differ only in case.
+
+use bridgehub_domain::{Organization, Tie};
+
+use crate::Result;
+
+/// A stored user. `password_hash` and `totp_secret` never leave the app layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    /// `usr-…`.
+    pub id: String,
+    /// Lower-cased e-mail address (unique).
+    pub email: String,
+    /// Name shown to others.
+    pub display_name: String,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// Preferred UI locale (`en`, `zh-Hans`, `zh-Hant`, ...).
+    pub locale: String,
+    /// Hub administrator.
+    pub is_admin: bool,
+    /// TOTP secret (base32), set once a second factor is being set up.
+    pub totp_secret: Option<String>,
+    /// Whether the TOTP second factor is confirmed and required at login.
+    pub totp_enabled: bool,
+    /// When the account was made.
+    pub created_at: String,
+}
+
+/// A user's membership of an organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MembershipRecord {
+    /// The user.
+    pub user_id: String,
+    /// The organization.
+    pub organization_id: String,
+    /// `owner` (made it at sign-up) or `member`.
+    pub role: String,
+}
+
+/// A login session. Only the SHA-256 of its token is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// Hex SHA-256 of the session token.
+    pub token_hash: String,
+    /// The user.
+    pub user_id: String,
+    /// The session's CSRF token (sent back with unsafe requests).
+    pub csrf_token: String,
+    /// When it was made.
+    pub created_at: String,
+    /// Last request seen.
+    pub last_seen_at: String,
+    /// Absolute end.
+    pub expires_at: String,
+}
+
+/// An introduction request (double opt-in) between two organizations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntroductionRecord {
+    /// `int-…`.
+    pub id: String,
+    /// Who asked (`None` once that account was deleted).
+    pub requester_user: Option<String>,
+    /// The asking organization.
+    pub from_org: String,
+    /// The organization asked.
+    pub to_org: String,
+    /// The counterpart's listing it is about, if any.
+    pub about_listing: Option<String>,
+    /// The asker's own listing it is for, if any.
+    pub for_listing: Option<String>,
+    /// The asker's message.
+    pub message: String,
+    /// `requested`, `accepted`, `declined` or `withdrawn`.
+    pub status: String,
+    /// When it was asked.
+    pub created_at: String,
+    /// When it was accepted, declined or withdrawn.
+    pub responded_at: Option<String>,
+    /// Who accepted, declined or withdrew it (`None` once that account was deleted).
+    pub responder_user: Option<String>,
+}
+
+/// A consent record: `organization_id`'s contact may be shown to `granted_to_organization`,
+/// given by `user_id` at `granted_at`, until `revoked_at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentRecord {
+    /// `cns-…`.
+    pub id: String,
+    /// The introduction it came from.
+    pub introduction_id: String,
+    /// Who consented (`None` once that account was deleted: the record is kept, anonymised).
+    pub user_id: Option<String>,
+    /// Whose contact.
+    pub organization_id: String,
+    /// To whom it may be shown.
+    pub granted_to_organization: String,
+    /// What: `contact`.
+    pub what: String,
+    /// When.
+    pub granted_at: String,
+    /// When it was withdrawn.
+    pub revoked_at: Option<String>,
+}
+
+/// A new user, with the organization made at sign-up (if any).
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// The user row (`created_at` is set by the store).
+    pub user: UserRecord,
+    /// An organization to create in the same transaction (it enters the change log);
+    /// the user becomes its `owner`.
+    pub organization: Option<Organization>,
+}
+
+/// Counter state of one rate-limit window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateWindow {
+    /// Hits counted in the current window (including this one for a hit).
+    pub count: u32,
+    /// Seconds until the window ends.
+    pub resets_in_secs: u64,
+}
+
+/// The outcome of an accept, decline or withdraw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transition {
+    /// Done; the introduction as it is now.
+    Done(IntroductionRecord),
+    /// No such introduction.
+    NotFound,
+    /// Not allowed from its current state; the introduction as it is.
+    WrongState(IntroductionRecord),
+}
+
+/// What the hub keeps about users, their sessions and introductions.
+///
+/// Every write is one transaction. Times are taken from the store's clock.
+pub trait AccountStore {
+    /// Creates a user (and the organization and membership of [`NewUser`]) in one
+    /// transaction. Fails with [`crate::StoreError::IdTaken`] (kind `email`) when the
+    /// e-mail address is registered, or (kind `organization`) when the organization id is taken.
+    fn create_user(&self, new: &NewUser) -> Result<UserRecord>;
+    /// One user by id.
+    fn user(&self, id: &str) -> Result<Option<UserRecord>>;
+    /// One user by (lower-cased) e-mail address.
+    fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>>;
+    /// Every user, by e-mail address.
+    fn list_users(&self) -> Result<Vec<UserRecord>>;
+    /// Sets or clears the administrator flag; false when there is no such user.
+    fn set_admin(&self, user_id: &str, is_admin: bool) -> Result<bool>;
+    /// Sets the TOTP secret and whether it is required; false when there is no such user.
+    fn set_totp(&self, user_id: &str, secret: Option<&str>, enabled: bool) -> Result<bool>;
+    /// Records that the TOTP code of time step `step` was used; false when that step (or a
+    /// later one) was used already, so each code works only once.
+    fn use_totp_step(&self, user_id: &str, step: i64) -> Result<bool>;
+    /// Deletes a user: sessions and memberships go; consent records and introductions stay
+    /// with the user reference set to NULL (anonymised). False when there was none.
+    fn delete_user(&self, user_id: &str) -> Result<bool>;
+
+    /// A user's memberships, by organization id.
+    fn memberships(&self, user_id: &str) -> Result<Vec<MembershipRecord>>;
+    /// Adds (or changes the role of) a membership. Fails with
+    /// [`crate::StoreError::MissingReference`] when the user or organization is missing.
+    fn add_membership(&self, user_id: &str, organization_id: &str, role: &str) -> Result<()>;
+
+    /// Stores a new session lasting at most `absolute_secs`; also removes expired sessions.
+    fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        csrf_token: &str,
+        absolute_secs: u64,
+    ) -> Result<SessionRecord>;
+    /// The live session with this token hash, its `last_seen_at` moved to now. A session
+    /// past its absolute end, or idle for more than `idle_secs`, is deleted and `None` returned.
+    fn touch_session(&self, token_hash: &str, idle_secs: u64) -> Result<Option<SessionRecord>>;
+    /// Ends a session; false when there was none.
+    fn delete_session(&self, token_hash: &str) -> Result<bool>;
+
+    /// Counts one hit on `key` in the current fixed window of `window_secs`.
+    fn rate_limit_hit(&self, key: &str, window_secs: u64) -> Result<RateWindow>;
+    /// The current window's count without counting a hit.
+    fn rate_limit_peek(&self, key: &str, window_secs: u64) -> Result<RateWindow>;
+
+    /// Stores a new introduction (status `requested`) unless one between the same two
+    /// organizations (either direction) is `requested` or `accepted`: then `Err(that id)`.
+    /// Fails with [`crate::StoreError::MissingReference`] when an organization or listing is missing.
+    fn insert_introduction(
+        &self,
+        intro: &IntroductionRecord,
+    ) -> Result<std::result::Result<IntroductionRecord, String>>;
+    /// One introduction.
+    fn introduction(&self, id: &str) -> Result<Option<IntroductionRecord>>;
+    /// Introductions from or to any of these organizations, newest first.
+    fn introductions_for_orgs(&self, org_ids: &[String]) -> Result<Vec<IntroductionRecord>>;
+    /// Accepts a `requested` introduction in one transaction: status `accepted`, one
+    /// `contact` consent per side (`requester` for the asking side, `responder` for the
+    /// other), and `tie` inserted (with its change-log row).
+    fn accept_introduction(&self, id: &str, responder: &str, tie: &Tie) -> Result<Transition>;
+    /// Declines a `requested` introduction.
+    fn decline_introduction(&self, id: &str, responder: &str) -> Result<Transition>;
+    /// Withdraws a `requested` or `accepted` introduction and revokes its consents.
+    fn withdraw_introduction(&self, id: &str, user: &str) -> Result<Transition>;
+    /// Whether a live (unrevoked) `contact` consent lets any of `viewer_orgs` see `org_id`'s contact.
+    fn contact_consented(&self, org_id: &str, viewer_orgs: &[String]) -> Result<bool>;
+    /// Consent records given by this user, or concerning any of these organizations.
+    fn consents_for(&self, user_id: &str, org_ids: &[String]) -> Result<Vec<ConsentRecord>>;
+}
+
+fn stamp(at: jiff::Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// `seconds` from now, in the stored timestamp shape.
+pub(crate) fn after(seconds: u64) -> String {
+    let seconds = i64::try_from(seconds)
+        .unwrap_or(i64::MAX / 2)
+        .min(100 * 365 * 86_400);
+    stamp(jiff::Timestamp::now() + jiff::SignedDuration::from_secs(seconds))
+}
+
+/// `seconds` ago, in the stored timestamp shape.
+pub(crate) fn before(seconds: u64) -> String {
+    let seconds = i64::try_from(seconds)
+        .unwrap_or(i64::MAX / 2)
+        .min(100 * 365 * 86_400);
+    stamp(jiff::Timestamp::now() - jiff::SignedDuration::from_secs(seconds))
+}
