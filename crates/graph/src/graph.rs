@@ -17,7 +17,7 @@ use petgraph::visit::EdgeRef;
 
 use crate::GraphError;
 use crate::adjacency::{Adjacency, IndexHasher};
-use crate::model::{AFFILIATION_SOURCE, NodeInput, NodeKind, TieData, TieInput};
+use crate::model::{AFFILIATION_SOURCE, NodeInput, NodeKind, TieData, TieInput, TieOutcome};
 use crate::strength::{StrengthParams, combine};
 
 /// Index of a node in the graph (dense, stable).
@@ -104,7 +104,9 @@ impl TieGraph {
         params.validate()?;
         self.params = params;
         for tie in self.ties.iter_mut().flatten() {
-            tie.strength = self.params.tie_strength(tie.kind, tie.date);
+            tie.strength = self
+                .params
+                .tie_strength_with(tie.kind, tie.date, tie.outcome);
         }
         let edges: Vec<EdgeIndex<u32>> = self.graph.edge_indices().collect();
         for edge in edges {
@@ -256,6 +258,7 @@ impl TieGraph {
                     date: None,
                     source: Some(AFFILIATION_SOURCE.to_owned()),
                     evidence: None,
+                    outcome: None,
                     strength: 0.0,
                 };
                 self.insert_tie(tie, idx, org);
@@ -264,9 +267,42 @@ impl TieGraph {
         idx
     }
 
+    /// Forgets what is known of a deleted organization or person: it becomes a
+    /// placeholder again (no kind, country or sectors, so no thin-tie cell) and a person's
+    /// affiliation tie goes. Its recorded ties stay until they are removed (the store logs
+    /// each tie a deletion takes with it). False when the id was never seen.
+    pub fn forget_node(&mut self, id: &str) -> bool {
+        let Some(idx) = self.node(id) else {
+            return false;
+        };
+        self.snapshot.take();
+        let node = &mut self.graph[idx];
+        let had_affiliation = node.affiliation.take().is_some();
+        node.known = false;
+        node.kind = NodeKind::Organization;
+        node.org_kind = None;
+        node.country = None;
+        node.sectors = Vec::new();
+        let node_id = node.id.clone();
+        if had_affiliation {
+            self.remove_tie(&affiliation_tie_id(&node_id));
+        }
+        true
+    }
+
     /// Adds a tie, or replaces the tie with the same id. Ends not yet loaded get placeholder
     /// nodes, filled in when their record arrives.
     pub fn upsert_tie(&mut self, input: TieInput) -> Result<TieIdx, GraphError> {
+        self.upsert_tie_with(input, None)
+    }
+
+    /// [`TieGraph::upsert_tie`] with the tie's recorded outcome, which changes its strength
+    /// (see [`StrengthParams::tie_strength_with`]).
+    pub fn upsert_tie_with(
+        &mut self,
+        input: TieInput,
+        outcome: Option<TieOutcome>,
+    ) -> Result<TieIdx, GraphError> {
         if input.from == input.to {
             return Err(GraphError::SelfTie {
                 id: input.id.to_string(),
@@ -284,13 +320,16 @@ impl TieGraph {
             date: Some(input.date),
             source: input.source,
             evidence: input.evidence,
+            outcome,
             strength: 0.0,
         };
         Ok(self.insert_tie(tie, from, to))
     }
 
     fn insert_tie(&mut self, mut tie: TieData, from: NodeIdx, to: NodeIdx) -> TieIdx {
-        tie.strength = self.params.tie_strength(tie.kind, tie.date);
+        tie.strength = self
+            .params
+            .tie_strength_with(tie.kind, tie.date, tie.outcome);
         let id = tie.id.clone();
         let slot = match self.free_slots.pop() {
             Some(slot) => {
@@ -473,25 +512,27 @@ pub(crate) mod tests {
 
         #[test]
         fn incremental_updates_end_where_a_fresh_build_ends(
-            ops in proptest::collection::vec((0usize..12, 0usize..6, 0usize..6, 0usize..7, proptest::bool::ANY), 1..60),
+            ops in proptest::collection::vec((0usize..12, 0usize..6, 0usize..6, 0usize..7, proptest::bool::ANY, 0usize..6), 1..60),
         ) {
-            // Apply upserts and removals in order, then rebuild from the surviving ties.
+            // Apply upserts (some with an outcome) and removals in order, then rebuild from
+            // the surviving ties.
             let mut graph = empty();
-            let mut alive: std::collections::BTreeMap<usize, TieInput> = Default::default();
-            for (tie_no, a, b, kind, remove) in ops {
+            let mut alive: std::collections::BTreeMap<usize, (TieInput, Option<TieOutcome>)> = Default::default();
+            for (tie_no, a, b, kind, remove, outcome) in ops {
                 let tie_id = format!("t{tie_no}");
                 if remove {
                     graph.remove_tie(&id(&tie_id));
                     alive.remove(&tie_no);
                 } else if a != b {
                     let input = tie(&tie_id, &format!("n{a}"), &format!("n{b}"), TieKind::ALL[kind], "2024-03-01");
-                    graph.upsert_tie(input.clone()).unwrap();
-                    alive.insert(tie_no, input);
+                    let outcome = crate::Outcome::ALL.get(outcome).map(|o| TieOutcome { outcome: *o, date: date("2025-01-01") });
+                    graph.upsert_tie_with(input.clone(), outcome).unwrap();
+                    alive.insert(tie_no, (input, outcome));
                 }
             }
             let mut fresh = empty();
-            for input in alive.values() {
-                fresh.upsert_tie(input.clone()).unwrap();
+            for (input, outcome) in alive.values() {
+                fresh.upsert_tie_with(input.clone(), *outcome).unwrap();
             }
             proptest::prop_assert_eq!(graph.tie_count(), fresh.tie_count());
             proptest::prop_assert_eq!(graph.pair_count(), fresh.pair_count());
@@ -506,6 +547,48 @@ pub(crate) mod tests {
                 }
             }
         }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn strength_stays_in_range_and_grows_with_the_outcome(
+            kind in 0usize..7,
+            tie_age in 0i64..8000,
+            outcome_after in 0i64..4000,
+            half_life in 30.0f64..5000.0,
+        ) {
+            let params = StrengthParams { half_life_days: half_life, ..StrengthParams::new(date("2030-01-01")) };
+            let kind = TieKind::ALL[kind];
+            let tie_day = crate::date_from_day_number(crate::day_number(params.today) - tie_age).unwrap();
+            let outcome_day = crate::date_from_day_number(crate::day_number(tie_day) + outcome_after).unwrap();
+            let mut last = 0.0;
+            for outcome in crate::Outcome::ALL {
+                let s = params.tie_strength_with(kind, Some(tie_day), Some(TieOutcome { outcome, date: outcome_day }));
+                proptest::prop_assert!((0.0..=1.0).contains(&s));
+                proptest::prop_assert!(s >= last - 1e-15, "a better outcome never weakens the tie");
+                last = s;
+            }
+            // A follow-up is never weaker than no record at all.
+            let plain = params.tie_strength(kind, Some(tie_day));
+            let follow = params.tie_strength_with(kind, Some(tie_day), Some(TieOutcome { outcome: crate::Outcome::FollowUp, date: outcome_day }));
+            proptest::prop_assert!(follow >= plain - 1e-15);
+        }
+    }
+
+    #[test]
+    fn forgotten_nodes_lose_their_cells_and_affiliation() {
+        let mut graph = empty();
+        graph.upsert_node(org("o1", "SG"));
+        graph.upsert_node(NodeInput::person(id("p1"), None, Some(id("o1"))));
+        assert_eq!(graph.tie_count(), 1);
+        assert!(graph.forget_node("p1"));
+        assert_eq!(graph.tie_count(), 0);
+        assert!(graph.forget_node("o1"));
+        let o1 = graph.node("o1").unwrap();
+        assert_eq!(graph.node_country(o1), None);
+        assert!(!graph.forget_node("nobody"));
     }
 
     #[test]

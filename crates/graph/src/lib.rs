@@ -35,7 +35,7 @@ mod thin_render;
 pub use dates::{date_from_day_number, day_number, years_before};
 pub use error::GraphError;
 pub use graph::{NodeIdx, TieGraph, TieIdx};
-pub use model::{AFFILIATION_SOURCE, NodeInput, NodeKind, TieData, TieInput};
+pub use model::{AFFILIATION_SOURCE, NodeInput, NodeKind, Outcome, TieData, TieInput, TieOutcome};
 pub use stats::poisson_interval;
 pub use strength::StrengthParams;
 pub use thin_render::xml_escape;

@@ -110,8 +110,74 @@ pub struct TieData {
     pub source: Option<String>,
     /// Evidence.
     pub evidence: Option<String>,
+    /// What came of the tie, as its parties recorded it (see [`TieOutcome::agreed`]).
+    pub outcome: Option<TieOutcome>,
     /// The tie's own strength in [0, 1] under the graph's [`crate::StrengthParams`].
     pub strength: f64,
+}
+
+/// What came of a meeting or an introduction, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    /// Nothing followed.
+    NoFollowUp,
+    /// The parties followed up (a second meeting, an exchange of proposals).
+    FollowUp,
+    /// They signed a memorandum of understanding.
+    Mou,
+    /// They closed a deal.
+    Deal,
+}
+
+impl Outcome {
+    /// Every outcome, weakest first (the order of [`crate::StrengthParams::outcome_factor`]).
+    pub const ALL: [Outcome; 4] = [
+        Outcome::NoFollowUp,
+        Outcome::FollowUp,
+        Outcome::Mou,
+        Outcome::Deal,
+    ];
+
+    /// Stable code: `no_follow_up`, `follow_up`, `mou`, `deal`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::NoFollowUp => "no_follow_up",
+            Outcome::FollowUp => "follow_up",
+            Outcome::Mou => "mou",
+            Outcome::Deal => "deal",
+        }
+    }
+
+    /// Parses a code.
+    pub fn parse(code: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.code() == code)
+    }
+
+    /// Position in [`Outcome::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The outcome a tie counts with, and the day it happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TieOutcome {
+    /// The outcome.
+    pub outcome: Outcome,
+    /// When it happened; a tie's age counts from the later of its own date and this.
+    pub date: Date,
+}
+
+impl TieOutcome {
+    /// The outcome of a tie from its parties' records (one per party): when both sides
+    /// recorded one, the weaker counts (a deal one side reports and the other denies is
+    /// not a deal), dated by that record; ties in rank take the later date. `None` when
+    /// nobody recorded one.
+    pub fn agreed(records: impl IntoIterator<Item = TieOutcome>) -> Option<TieOutcome> {
+        records
+            .into_iter()
+            .min_by(|a, b| a.outcome.cmp(&b.outcome).then_with(|| b.date.cmp(&a.date)))
+    }
 }
 
 impl TieData {

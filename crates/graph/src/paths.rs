@@ -46,6 +46,9 @@ pub struct HopTie {
     pub kind: &'static str,
     /// Date (absent for a current affiliation).
     pub date: Option<String>,
+    /// The outcome its parties recorded, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<&'static str>,
 }
 
 /// An introduction path.
@@ -319,6 +322,7 @@ fn describe(graph: &TieGraph, candidate: &Candidate, visible: Visibility<'_>) ->
                         id: t.id.to_string(),
                         kind: t.kind.code(),
                         date: t.date.map(|d| d.to_string()),
+                        outcome: t.outcome.map(|o| o.outcome.code()),
                     })
                     .collect(),
             }

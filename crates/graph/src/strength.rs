@@ -8,7 +8,7 @@
 
 use bridgehub_domain::{Date, TieKind};
 
-use crate::{GraphError, day_number};
+use crate::{GraphError, TieOutcome, day_number};
 
 /// How tie strength is computed; see the module documentation.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,11 +21,19 @@ pub struct StrengthParams {
     pub base: [f64; 7],
     /// Whether `member_of` ties decay too (default: no).
     pub decay_affiliations: bool,
+    /// Factor a recorded outcome multiplies the base strength by, indexed like
+    /// [`crate::Outcome::ALL`] (default: no follow-up 0.5, follow-up 1.5, MoU 2, deal 3); the
+    /// product is capped at 1.
+    pub outcome_factor: [f64; 4],
 }
 
 /// Default base strengths, in the order of [`TieKind::ALL`]:
 /// met 0.2, introduced 0.3, mou 0.7, partnership 0.9, member_of 0.6, co_organized 0.5, contract 0.9.
 pub const DEFAULT_BASE: [f64; 7] = [0.2, 0.3, 0.7, 0.9, 0.6, 0.5, 0.9];
+
+/// Default outcome factors, in the order of [`crate::Outcome::ALL`]:
+/// no follow-up 0.5, follow-up 1.5, MoU 2, deal 3.
+pub const DEFAULT_OUTCOME_FACTOR: [f64; 4] = [0.5, 1.5, 2.0, 3.0];
 
 /// Default half-life: three years.
 pub const DEFAULT_HALF_LIFE_DAYS: f64 = 3.0 * 365.25;
@@ -38,6 +46,7 @@ impl StrengthParams {
             half_life_days: DEFAULT_HALF_LIFE_DAYS,
             base: DEFAULT_BASE,
             decay_affiliations: false,
+            outcome_factor: DEFAULT_OUTCOME_FACTOR,
         }
     }
 
@@ -53,6 +62,16 @@ impl StrengthParams {
             return Err(GraphError::param(
                 "base",
                 format!("{bad} is outside [0, 1]"),
+            ));
+        }
+        if let Some(bad) = self
+            .outcome_factor
+            .iter()
+            .find(|f| !(f.is_finite() && **f >= 0.0))
+        {
+            return Err(GraphError::param(
+                "outcome_factor",
+                format!("{bad} is not a non-negative number"),
             ));
         }
         Ok(())
@@ -83,6 +102,31 @@ impl StrengthParams {
             .unwrap_or(0);
         base * (-(age_days as f64) / self.half_life_days).exp2()
     }
+
+    /// The strength of one tie with its recorded outcome: `min(1, base(kind) ·
+    /// factor(outcome)) · 2^(−age / half_life)`, the age counted from the later of the
+    /// tie's date and the outcome's (a follow-up renews the tie). Without an outcome it is
+    /// [`StrengthParams::tie_strength`]. Affiliations keep their rule (no decay by default).
+    pub fn tie_strength_with(
+        &self,
+        kind: TieKind,
+        date: Option<Date>,
+        outcome: Option<TieOutcome>,
+    ) -> f64 {
+        let Some(outcome) = outcome else {
+            return self.tie_strength(kind, date);
+        };
+        let base = (self.base_of(kind) * self.outcome_factor[outcome.outcome.index()]).min(1.0);
+        if kind == TieKind::MemberOf && !self.decay_affiliations {
+            return base;
+        }
+        let from = match date {
+            Some(d) if d > outcome.date => d,
+            _ => outcome.date,
+        };
+        let age_days = (day_number(self.today) - day_number(from)).max(0);
+        base * (-(age_days as f64) / self.half_life_days).exp2()
+    }
 }
 
 /// Combines the strengths of parallel ties between one pair (noisy-or).
@@ -97,6 +141,7 @@ pub fn combine(strengths: impl IntoIterator<Item = f64>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Outcome;
 
     fn date(text: &str) -> Date {
         bridgehub_domain::parse_date(text).unwrap()
@@ -125,6 +170,56 @@ mod tests {
             params.tie_strength(TieKind::Met, Some(date("2030-01-01"))),
             0.2
         );
+    }
+
+    #[test]
+    fn outcomes_scale_the_base_and_renew_the_tie() {
+        let params = StrengthParams::new(date("2026-01-01"));
+        let met = Some(date("2023-01-01"));
+        let plain = params.tie_strength(TieKind::Met, met);
+        let outcome = |o, on| {
+            Some(TieOutcome {
+                outcome: o,
+                date: date(on),
+            })
+        };
+        let none = params.tie_strength_with(
+            TieKind::Met,
+            met,
+            outcome(Outcome::NoFollowUp, "2023-01-01"),
+        );
+        let deal =
+            params.tie_strength_with(TieKind::Met, met, outcome(Outcome::Deal, "2023-01-01"));
+        assert!((none - plain * 0.5).abs() < 1e-12);
+        assert!((deal - plain * 3.0).abs() < 1e-12);
+        // A later outcome counts the age from its own date.
+        let renewed =
+            params.tie_strength_with(TieKind::Met, met, outcome(Outcome::FollowUp, "2026-01-01"));
+        assert!((renewed - 0.3).abs() < 1e-12);
+        // Capped at 1.
+        let capped = params.tie_strength_with(
+            TieKind::Contract,
+            Some(date("2026-01-01")),
+            outcome(Outcome::Deal, "2026-01-01"),
+        );
+        assert_eq!(capped, 1.0);
+        assert_eq!(params.tie_strength_with(TieKind::Met, met, None), plain);
+    }
+
+    #[test]
+    fn the_weaker_of_two_records_is_agreed() {
+        let rec = |o, on| TieOutcome {
+            outcome: o,
+            date: date(on),
+        };
+        let agreed = TieOutcome::agreed([
+            rec(Outcome::Deal, "2025-01-01"),
+            rec(Outcome::FollowUp, "2024-01-01"),
+        ]);
+        assert_eq!(agreed, Some(rec(Outcome::FollowUp, "2024-01-01")));
+        assert_eq!(TieOutcome::agreed([]), None);
+        assert_eq!(Outcome::parse("mou"), Some(Outcome::Mou));
+        assert_eq!(Outcome::parse("MoU"), None);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use bridgehub_domain::{CountryCode, Date, LangTag, Listing};
 use bridgehub_search::{analyze, dot, LexicalIndex, SearchError, VectorIndex};
 
+use crate::network::Network;
 use crate::rules;
 use crate::score::{self, Match, MatchConfig, Mode, Signals};
 
@@ -189,6 +190,7 @@ impl Engine {
 
     /// Makes every change so far visible to queries.
     pub fn commit(&mut self) -> Result<(), MatchError> {
+        self.vectors.commit();
         Ok(self.lexical.commit()?)
     }
 
@@ -210,6 +212,18 @@ impl Engine {
 
     /// The best counterparts of a listing, best first.
     pub fn matches(&self, query: &Query<'_>, config: &MatchConfig) -> Result<Vec<Match>, MatchError> {
+        self.matches_with(query, config, None)
+    }
+
+    /// [`Engine::matches`] with what the tie network adds: the thin-tie boost (when
+    /// `config.thin_tie_boost > 0`) before ranking, and a warm-introduction reason on the
+    /// first `config.warm_intro_top` matches.
+    pub fn matches_with(
+        &self,
+        query: &Query<'_>,
+        config: &MatchConfig,
+        network: Option<&dyn Network>,
+    ) -> Result<Vec<Match>, MatchError> {
         let key = *self.by_id.get(query.listing_id).ok_or_else(|| MatchError::UnknownListing(query.listing_id.to_owned()))?;
         let Some(q) = self.entries[key as usize].as_ref() else {
             return Err(MatchError::UnknownListing(query.listing_id.to_owned()));
@@ -254,8 +268,23 @@ impl Engine {
                 Some(score::score(q, c, &Signals { semantic, semantic_value, lexical }, config, c.listing.id.as_str()))
             })
             .collect();
+        if let Some(network) = network
+            && config.thin_tie_boost > 0.0
+            && config.mode == Mode::Full
+        {
+            for m in &mut matches {
+                if let Some(c) = self.by_id.get(&m.listing_id).and_then(|k| self.entries[*k as usize].as_ref()) {
+                    score::thin_tie_boost(m, q.owner.country, c.owner.country, network, config.thin_tie_boost);
+                }
+            }
+        }
         matches.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.listing_id.cmp(&b.listing_id)));
         matches.truncate(query.limit);
+        if let Some(network) = network {
+            for m in matches.iter_mut().take(config.warm_intro_top) {
+                score::warm_introduction(m, &q.owner.id, network);
+            }
+        }
         Ok(matches)
     }
 }

@@ -18,6 +18,10 @@ pub enum Signal {
     Language,
     /// The candidate's own targets name the query owner's country or grouping.
     TargetsYou,
+    /// Ties between the two sides' regions are thinner than expected (the thin-tie boost).
+    ThinTie,
+    /// A broker tied to both sides can introduce them (informational; adds nothing).
+    WarmIntroduction,
 }
 
 impl Signal {
@@ -30,6 +34,8 @@ impl Signal {
             Signal::Category => "category",
             Signal::Language => "language",
             Signal::TargetsYou => "targets_you",
+            Signal::ThinTie => "thin_tie",
+            Signal::WarmIntroduction => "warm_introduction",
         }
     }
 }
@@ -121,6 +127,41 @@ pub(crate) fn similarity_reason(signal: Signal, value: f64, contribution: f64) -
         _ => (format!("Text similarity {value:.2}"), format!("文本相似度 {value:.2}")),
     };
     Reason { signal, value, contribution, en, zh }
+}
+
+fn region_names(country: CountryCode) -> (String, String) {
+    let code = country.subregion();
+    match reference().region(code) {
+        Some(region) => (region.names.get(Locale::En).to_owned(), region.names.get(Locale::ZhHans).to_owned()),
+        None => (code.to_owned(), code.to_owned()),
+    }
+}
+
+pub(crate) fn thin_tie_reason(a: CountryCode, b: CountryCode, ratio: f64, value: f64, contribution: f64) -> Reason {
+    let (a_en, a_zh) = region_names(a);
+    let (b_en, b_zh) = region_names(b);
+    let (en, zh) = if a.subregion() == b.subregion() {
+        (
+            format!("Ties within {a_en} are thin ({ratio:.2} of expected): a new bridge"),
+            format!("{a_zh}内部联系薄弱（为预期的 {ratio:.2}）：可搭建新桥梁"),
+        )
+    } else {
+        (
+            format!("Ties between {a_en} and {b_en} are thin ({ratio:.2} of expected): a new bridge"),
+            format!("{a_zh}与{b_zh}之间联系薄弱（为预期的 {ratio:.2}）：可搭建新桥梁"),
+        )
+    };
+    Reason { signal: Signal::ThinTie, value, contribution, en, zh }
+}
+
+pub(crate) fn warm_intro_reason(intro: &crate::WarmIntro) -> Reason {
+    Reason {
+        signal: Signal::WarmIntroduction,
+        value: intro.score,
+        contribution: 0.0,
+        en: format!("Warm introduction available via {}", intro.broker_name),
+        zh: format!("可经由{}引荐", intro.broker_name),
+    }
 }
 
 /// The reasons as one line, most important first (`Same sector: logistics · ...`).

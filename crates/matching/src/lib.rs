@@ -9,6 +9,9 @@
 //!    targets accept the other side's country (unless relaxed), never the same owner.
 //! 3. **Scoring** ([`score`]): semantic similarity, lexical score, sector overlap,
 //!    category compatibility and shared working language, combined in both directions.
+//! 4. **Network** ([`Network`], optional): a boost for region pairs where ties are thin
+//!    (`MatchConfig::thin_tie_boost`, default off) and "warm introduction available via
+//!    X" on the best matches.
 //!
 //! Invariant: no IO. The caller feeds listings, owners and embeddings in and out.
 
@@ -16,9 +19,11 @@
 
 mod engine;
 mod explain;
+mod network;
 pub mod rules;
 mod score;
 
 pub use engine::{Engine, EngineStats, IndexedListing, MatchError, Owner, Query};
 pub use explain::{Reason, Signal};
+pub use network::{Network, WarmIntro};
 pub use score::{Match, MatchConfig, Mode};

@@ -40,6 +40,13 @@ pub struct MatchConfig {
     pub exhaustive_below: usize,
     /// Signals in use.
     pub mode: Mode,
+    /// Weight of the thin-tie boost: a candidate whose owner's UN M49 sub-region is tied
+    /// to the query owner's at a ratio r < 1 of the expected gains `thin_tie_boost ·
+    /// (1 − r)`. Default 0 (off); needs a [`crate::Network`].
+    pub thin_tie_boost: f64,
+    /// How many of the best matches are checked for a warm introduction (needs a
+    /// [`crate::Network`]; 0: none).
+    pub warm_intro_top: usize,
 }
 
 impl Default for MatchConfig {
@@ -55,6 +62,8 @@ impl Default for MatchConfig {
             candidates: 300,
             exhaustive_below: 20_000,
             mode: Mode::Full,
+            thin_tie_boost: 0.0,
+            warm_intro_top: 10,
         }
     }
 }
@@ -197,4 +206,32 @@ fn targets_you(candidate: &Listing, query: &Entry, weight: f64) -> Option<Reason
         .iter()
         .find(|g| g.grouping().contains(country))
         .map(|g| explain::targets_reason(None, Some(g), weight))
+}
+
+/// Adds the thin-tie boost to a scored match when the two owners' regions are tied less
+/// than expected (ratio r < 1: `weight · (1 − r)`).
+pub(crate) fn thin_tie_boost(m: &mut Match, a: bridgehub_domain::CountryCode, b: bridgehub_domain::CountryCode, network: &dyn crate::Network, weight: f64) {
+    let Some(ratio) = network.region_ratio(a, b).filter(|r| r.is_finite() && *r >= 0.0) else { return };
+    if ratio >= 1.0 {
+        return;
+    }
+    let value = (1.0 - ratio).clamp(0.0, 1.0);
+    let contribution = weight * value;
+    m.score += contribution;
+    m.reasons.push(explain::thin_tie_reason(a, b, ratio, value, contribution));
+    m.reasons.sort_by(|x, y| y.contribution.total_cmp(&x.contribution));
+    m.line_en = explain::line(&m.reasons, false);
+    m.line_zh = explain::line(&m.reasons, true);
+}
+
+/// Adds "warm introduction available via X" when a broker ties the two owners.
+pub(crate) fn warm_introduction(m: &mut Match, query_owner: &str, network: &dyn crate::Network) {
+    if query_owner == m.organization_id {
+        return;
+    }
+    if let Some(intro) = network.warm_introduction(query_owner, &m.organization_id) {
+        m.reasons.push(explain::warm_intro_reason(&intro));
+        m.line_en = explain::line(&m.reasons, false);
+        m.line_zh = explain::line(&m.reasons, true);
+    }
 }

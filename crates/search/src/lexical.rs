@@ -2,9 +2,9 @@
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED};
+use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED};
 use tantivy::tokenizer::WhitespaceTokenizer;
-use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
 /// Lexical index failures (all internal to tantivy).
 #[derive(Debug, thiserror::Error)]
@@ -79,10 +79,18 @@ impl LexicalIndex {
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
         let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+        // Keys come from the fast-field column (no stored-document reads), one column
+        // handle per segment.
+        let mut columns: std::collections::HashMap<u32, tantivy::columnar::Column<u64>> = std::collections::HashMap::new();
         let mut out = Vec::with_capacity(top.len());
         for (score, address) in top {
-            let stored: TantivyDocument = searcher.doc(address)?;
-            if let Some(key) = stored.get_first(self.key).and_then(|v| v.as_u64()) {
+            let column = match columns.entry(address.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(searcher.segment_reader(address.segment_ord).fast_fields().u64("key")?)
+                }
+            };
+            if let Some(key) = column.first(address.doc_id) {
                 out.push((key as u32, score));
             }
         }

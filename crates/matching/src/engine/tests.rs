@@ -6,6 +6,7 @@ use bridgehub_domain::{
 use proptest::prelude::*;
 
 use super::*;
+use crate::Signal;
 
 fn listing(id: &str, owner: &str, direction: Direction, title: &str, lang: &str, sectors: &[Sector]) -> Listing {
     Listing {
@@ -90,6 +91,74 @@ fn changes_show_after_commit_and_removed_listings_never_match() {
     engine.commit().unwrap();
     assert!(engine.matches(&q, &MatchConfig::default()).unwrap().is_empty());
     assert!(matches!(engine.matches(&Query { listing_id: "o", ..q }, &MatchConfig::default()), Err(MatchError::UnknownListing(_))));
+}
+
+/// A tie network for tests: CN–BR ties are thin (0.25 of expected), CN–VN ties as
+/// expected; "broker" ties the Shenzhen seeker and the São Paulo offerer.
+struct FakeNetwork;
+
+impl crate::Network for FakeNetwork {
+    fn region_ratio(&self, a: CountryCode, b: CountryCode) -> Option<f64> {
+        let pair = [a.as_str(), b.as_str()];
+        if pair.contains(&"CN") && pair.contains(&"BR") {
+            Some(0.25)
+        } else {
+            Some(1.0)
+        }
+    }
+
+    fn warm_introduction(&self, a: &str, b: &str) -> Option<crate::WarmIntro> {
+        ((a, b) == ("sz", "sp")).then(|| crate::WarmIntro { broker_id: "broker".into(), broker_name: "Canton Fair Office".into(), score: 0.4 })
+    }
+}
+
+fn two_offers() -> Engine {
+    let mut engine = Engine::new(2).unwrap();
+    let seek = listing("s", "sz", Direction::Seek, "durian logistics partner", "en", &[Sector::Logistics]);
+    engine.upsert(IndexedListing { listing: seek, owner: owner("sz", "CN", &["en"]), embedding: Some(unit(&[1.0, 0.0])) }).unwrap();
+    // Equal offers (no embeddings, same text): the tie breaks by id, so "vn" leads.
+    let vn = listing("vn", "hcmc", Direction::Offer, "durian logistics partner", "en", &[Sector::Logistics]);
+    engine.upsert(IndexedListing { listing: vn, owner: owner("hcmc", "VN", &["en"]), embedding: None }).unwrap();
+    let br = listing("x-br", "sp", Direction::Offer, "durian logistics partner", "en", &[Sector::Logistics]);
+    engine.upsert(IndexedListing { listing: br, owner: owner("sp", "BR", &["en"]), embedding: None }).unwrap();
+    engine.commit().unwrap();
+    engine
+}
+
+#[test]
+fn the_thin_tie_boost_is_off_by_default_and_lifts_thin_region_pairs_when_on() {
+    let engine = two_offers();
+    let q = Query { listing_id: "s", today: today(), limit: 5, relax: false };
+    let plain = engine.matches(&q, &MatchConfig::default()).unwrap();
+    let with_network = engine.matches_with(&q, &MatchConfig { warm_intro_top: 0, ..MatchConfig::default() }, Some(&FakeNetwork)).unwrap();
+    assert_eq!(plain, with_network, "boost 0 and no warm introductions: exactly the plain ranking");
+    assert_eq!(plain[0].listing_id, "vn");
+    let boosted = engine.matches_with(&q, &MatchConfig { thin_tie_boost: 0.2, ..MatchConfig::default() }, Some(&FakeNetwork)).unwrap();
+    assert_eq!(boosted[0].listing_id, "x-br", "CN–BR ties are thin: the Brazilian offer moves up");
+    let reason = boosted[0].reasons.iter().find(|r| r.signal == Signal::ThinTie).unwrap();
+    assert!((reason.contribution - 0.2 * 0.75).abs() < 1e-12);
+    assert!(reason.en.contains("thin") && reason.en.contains("Eastern Asia and Latin America"), "{}", reason.en);
+    assert!(reason.zh.contains("联系薄弱"), "{}", reason.zh);
+    let total: f64 = boosted[0].reasons.iter().map(|r| r.contribution).sum();
+    assert!((total - boosted[0].score).abs() < 1e-9, "contributions still add up to the score");
+    assert!(boosted.iter().find(|m| m.listing_id == "vn").unwrap().reasons.iter().all(|r| r.signal != Signal::ThinTie), "as expected: no boost");
+}
+
+#[test]
+fn a_warm_introduction_is_a_reason_that_adds_nothing() {
+    let engine = two_offers();
+    let q = Query { listing_id: "s", today: today(), limit: 5, relax: false };
+    let plain = engine.matches(&q, &MatchConfig::default()).unwrap();
+    let matches = engine.matches_with(&q, &MatchConfig::default(), Some(&FakeNetwork)).unwrap();
+    let br = matches.iter().find(|m| m.listing_id == "x-br").unwrap();
+    let intro = br.reasons.iter().find(|r| r.signal == Signal::WarmIntroduction).unwrap();
+    assert_eq!(intro.contribution, 0.0);
+    assert_eq!(intro.en, "Warm introduction available via Canton Fair Office");
+    assert!(br.line_zh.contains("可经由Canton Fair Office引荐"), "{}", br.line_zh);
+    let scores: Vec<(String, f64)> = matches.iter().map(|m| (m.listing_id.clone(), m.score)).collect();
+    let plain_scores: Vec<(String, f64)> = plain.iter().map(|m| (m.listing_id.clone(), m.score)).collect();
+    assert_eq!(scores, plain_scores, "ranking and scores unchanged");
+    assert!(matches.iter().find(|m| m.listing_id == "vn").unwrap().reasons.iter().all(|r| r.signal != Signal::WarmIntroduction));
 }
 
 const COUNTRIES: &[&str] = &["CN", "HK", "VN", "TH", "AE", "SA", "FR", "BR", "KE", "US"];

@@ -5,6 +5,7 @@ mod anneal;
 mod board;
 mod breaks;
 mod clock;
+mod fairness;
 mod feasibility;
 mod weight;
 
@@ -167,7 +168,7 @@ pub fn solve_with_progress(
             )
         }
     };
-    let Some(slot_of) = found else {
+    let Some(mut slot_of) = found else {
         let mut outcome = empty(
             Status::Unknown,
             "no valid schedule found within the limits, and none proven impossible".to_owned(),
@@ -175,6 +176,10 @@ pub fn solve_with_progress(
         outcome.iterations = clock.total_iterations();
         return outcome;
     };
+    if problem.mode == Mode::MaxWeight {
+        // Third objective: nobody left with nothing where a trade of equal weight allows it.
+        fairness::share_out(problem, &mut slot_of, previous);
+    }
     let mut outcome = finish(problem, &slot_of, bound.value, bound.twice_value, previous);
     outcome.iterations = clock.total_iterations();
     outcome.elapsed = started.elapsed();
