@@ -34,6 +34,16 @@ pub enum ErrorCode {
     InvalidConfig,
     /// Something failed inside the hub.
     Internal,
+    /// No such record of another kind (event, introduction, user, meeting request, tie, ...).
+    NotFound,
+    /// The caller is not signed in (or the session ended).
+    Unauthenticated,
+    /// The caller is signed in but may not do this.
+    Forbidden,
+    /// Too many requests; retry later.
+    RateLimited,
+    /// The record is not in a state that allows this (e.g. accepting a withdrawn introduction).
+    InvalidState,
 }
 
 impl ErrorCode {
@@ -52,6 +62,11 @@ impl ErrorCode {
             ErrorCode::Io => "io_error",
             ErrorCode::InvalidConfig => "invalid_config",
             ErrorCode::Internal => "internal",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::InvalidState => "invalid_state",
         }
     }
 }
@@ -90,6 +105,21 @@ pub enum AppError {
     /// A store failure.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The caller is not signed in, or the session ended.
+    #[error("sign in first")]
+    Unauthenticated,
+    /// The caller may not do this; the message says why.
+    #[error("not allowed: {0}")]
+    Forbidden(String),
+    /// Too many attempts.
+    #[error("too many requests; retry in {retry_after_secs} s")]
+    RateLimited {
+        /// Seconds until a retry may succeed.
+        retry_after_secs: u64,
+    },
+    /// The record's state does not allow the action; the message says which state.
+    #[error("{0}")]
+    InvalidState(String),
 }
 
 fn join_fields(errors: &[FieldError]) -> String {
@@ -104,14 +134,20 @@ impl AppError {
             AppError::InvalidQuery(_) => ErrorCode::InvalidQuery,
             AppError::NotFound { kind: "listing", .. } => ErrorCode::ListingNotFound,
             AppError::NotFound { kind: "person", .. } => ErrorCode::PersonNotFound,
-            AppError::NotFound { .. } => ErrorCode::OrganizationNotFound,
+            AppError::NotFound { kind: "organization", .. } => ErrorCode::OrganizationNotFound,
+            AppError::NotFound { .. } => ErrorCode::NotFound,
+            AppError::Unauthenticated => ErrorCode::Unauthenticated,
+            AppError::Forbidden(_) => ErrorCode::Forbidden,
+            AppError::RateLimited { .. } => ErrorCode::RateLimited,
+            AppError::InvalidState(_) => ErrorCode::InvalidState,
             AppError::ImportRejected { .. } => ErrorCode::ImportRejected,
             AppError::Io(_) => ErrorCode::Io,
             AppError::Config(_) => ErrorCode::InvalidConfig,
             AppError::Store(err) => match err {
                 StoreError::NotFound { kind: "listing", .. } => ErrorCode::ListingNotFound,
                 StoreError::NotFound { kind: "person", .. } => ErrorCode::PersonNotFound,
-                StoreError::NotFound { .. } => ErrorCode::OrganizationNotFound,
+                StoreError::NotFound { kind: "organization", .. } => ErrorCode::OrganizationNotFound,
+                StoreError::NotFound { .. } => ErrorCode::NotFound,
                 StoreError::IdTaken { .. } => ErrorCode::IdTaken,
                 StoreError::VersionConflict { .. } => ErrorCode::VersionConflict,
                 StoreError::MissingReference { .. } => ErrorCode::ReferenceNotFound,

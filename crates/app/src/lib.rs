@@ -7,6 +7,8 @@
 
 #![warn(missing_docs)]
 
+mod accounts;
+mod actor;
 mod analytics;
 mod bench;
 mod changes;
@@ -14,6 +16,9 @@ mod config;
 mod demo;
 mod directory;
 mod embedding;
+mod calendar;
+mod event_jobs;
+mod events;
 mod error;
 mod export;
 mod import;
@@ -25,11 +30,21 @@ use std::sync::Arc;
 
 use bridgehub_store::{PgStore, SqliteStore, Store};
 
+pub use accounts::{
+    AccountPolicy, IntroDirection, IntroductionRequest, IntroductionStatus, IntroductionView, LoggedIn, NewOrganization,
+    SessionUser, SignUp, TotpSetup, UserSummary, MIN_PASSWORD_CHARS,
+};
+pub use actor::Actor;
+pub use bridgehub_domain::Contact;
 pub use analytics::{
     Bridge, Broker, BrokerReport, Conflict, ConflictKind, ConflictsReport, Evidence, Hop, HopTie, IntroPath,
     PathsReport, ThinBy, ThinCell, ThinModel, ThinTieMap, ThinVerdict, TieData, TieGraph, EXACT_BROKER_BUDGET,
 };
-pub use bench::{generate_records, GeneratedCounts};
+pub use analytics::{
+    tie_visible, AgreedOutcome, AnalyticsSettings, OutcomeInput, OutcomeRecord, TieNetwork, TieOutcomeKind,
+    TieOutcomeReport, HALF_LIFE_ENV, THIN_TIE_BOOST_ENV,
+};
+pub use bench::{generate_records, match_bench, vector_bench, GeneratedCounts, MatchBenchOptions, VectorBenchOptions};
 pub use bridgehub_store::Change;
 pub use changes::{ChangeFollower, ChangeListener};
 pub use config::Config;
@@ -37,6 +52,16 @@ pub use demo::{DemoOptions, DemoReport};
 pub use embedding::{load_embedder, MODEL_ID};
 pub use directory::{ListingFilter, OrgFilter, PersonFilter, TieFilter, DEFAULT_LIMIT, MAX_LIMIT};
 pub use error::{AppError, AppResult, ErrorCode};
+pub use calendar::{Agenda, AgendaItem, ZonedTime};
+pub use event_jobs::{ScheduleJob, ScheduleMode, ScheduleOptions, ScheduleSummary, SCHEDULE_JOB};
+pub use events::{
+    priority_weight, EventDetails, EventInput, MeetingRequestInput, RegistrationInput, RequestAnswer, SessionTemplate,
+    SlotInput, TableInput, MAX_EVENT_SLOTS,
+};
+pub use bridgehub_store::{
+    DayPart, Event, EventKind, EventRules, EventSession, EventStatus, EventTable, Meeting, MeetingRequest, MeetingStatus,
+    Priority, Registration, RegistrationStatus, RequestStatus, ScheduleDiff, Slot,
+};
 pub use bridgehub_matching::{Match, Mode as MatchMode, Reason as MatchReason, Signal as MatchSignal};
 pub use import::{ImportOptions, ImportReport, ImportSource, InputFormat};
 pub use matching::{embedding_text, evaluate_matching, EvalFigures, EvalReport, Matcher, EMBEDDING_DIM};
@@ -78,6 +103,7 @@ pub trait TextEmbedder: Send + Sync {
 pub struct Hub {
     store: Arc<dyn Store>,
     embedder: Option<Arc<dyn TextEmbedder>>,
+    policy: accounts::AccountPolicy,
 }
 
 impl std::fmt::Debug for Hub {
@@ -95,7 +121,7 @@ impl Hub {
         } else {
             Arc::new(SqliteStore::open(db)?)
         };
-        Ok(Hub { store, embedder: None })
+        Ok(Hub { store, embedder: None, policy: accounts::AccountPolicy::default() })
     }
 
     /// The same hub with a text embedder: matching then uses semantic similarity.
@@ -111,7 +137,7 @@ impl Hub {
 
     /// A hub over an already opened store.
     pub fn with_store(store: Arc<dyn Store>) -> Hub {
-        Hub { store, embedder: None }
+        Hub { store, embedder: None, policy: accounts::AccountPolicy::default() }
     }
 
     /// `sqlite` or `postgres`.

@@ -95,15 +95,28 @@ pub struct Matcher {
     hub: Hub,
     engine: RwLock<Engine>,
     owners: RwLock<HashMap<String, Owner>>,
+    /// The node's tie network: thin-tie boost and warm introductions (issue #7).
+    network: RwLock<Option<Arc<crate::analytics::TieNetwork>>>,
 }
 
 impl Matcher {
     /// The best counterparts of a listing.
     pub fn matches(&self, listing_id: &str, limit: usize, relax: bool, mode: Mode) -> AppResult<Vec<Match>> {
-        let config = MatchConfig { mode, ..MatchConfig::default() };
+        let network = self.network.read().ok().and_then(|n| n.clone());
+        let thin_tie_boost = network.as_ref().map(|n| n.settings().thin_tie_boost).unwrap_or(0.0);
+        let config = MatchConfig { mode, thin_tie_boost, ..MatchConfig::default() };
         let query = Query { listing_id, today: crate::today(), limit, relax };
         let engine = self.engine.read().map_err(|_| AppError::Io("match index lock poisoned".into()))?;
-        engine.matches(&query, &config).map_err(engine_error)
+        let network = network.as_deref().map(|n| n as &dyn bridgehub_matching::Network);
+        engine.matches_with(&query, &config, network).map_err(engine_error)
+    }
+
+    /// Lets matching use the node's tie network: the thin-tie boost (when the network's
+    /// settings turn it on) and "warm introduction available via X".
+    pub fn set_network(&self, network: Arc<crate::analytics::TieNetwork>) {
+        if let Ok(mut slot) = self.network.write() {
+            *slot = Some(network);
+        }
     }
 
     /// Listings recommended to an organization (the best counterparts of each of its live
@@ -234,7 +247,7 @@ impl Hub {
         }
         engine.commit().map_err(engine_error)?;
         progress.finish();
-        Ok(Arc::new(Matcher { hub: self.clone(), engine: RwLock::new(engine), owners: RwLock::new(owners) }))
+        Ok(Arc::new(Matcher { hub: self.clone(), engine: RwLock::new(engine), owners: RwLock::new(owners), network: RwLock::new(None) }))
     }
 }
 
@@ -307,6 +320,9 @@ pub fn evaluate_matching(
         })
         .collect();
     let matcher = hub.build_matcher(progress)?;
+    // The full engine as a node runs it: with the tie network (its thin-tie boost is off
+    // unless BRIDGEHUB_THIN_TIE_BOOST turns it on).
+    matcher.set_network(hub.build_tie_network(crate::analytics::AnalyticsSettings::from_env()?, progress)?);
     let mut report = EvalReport::default();
     for (name, mode) in [("full", Mode::Full), ("lexical", Mode::LexicalOnly), ("semantic", Mode::SemanticOnly)] {
         let mut all = Vec::new();

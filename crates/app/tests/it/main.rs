@@ -1,5 +1,9 @@
 //! Use-case tests on a real SQLite store.
 
+mod accounts;
+mod analytics;
+mod events;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 

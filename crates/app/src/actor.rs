@@ -1,0 +1,21 @@
+//! Who is acting: the signed-in user as the use cases see it. Every use case that reads
+//! private data or changes state on someone's behalf takes an [`Actor`] and checks it
+//! server-side; transports only build it from a verified session.
+
+/// A verified user and what they may act for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The user's id.
+    pub user_id: String,
+    /// Organizations the user is a member of.
+    pub organizations: Vec<String>,
+    /// Whether the user administers the hub.
+    pub is_admin: bool,
+}
+
+impl Actor {
+    /// Whether the user may act for `organization`.
+    pub fn acts_for(&self, organization: &str) -> bool {
+        self.is_admin || self.organizations.iter().any(|o| o == organization)
+    }
+}

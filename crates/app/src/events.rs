@@ -1,0 +1,860 @@
+//! Events (issue #4): create and edit events, slots and tables, register parties,
+//! request / accept / decline meetings under the organizer's rules, and queue scheduler
+//! runs (see `event_jobs`). Every method that acts for someone takes an [`Actor`] and
+//! checks permissions here, server-side.
+//!
+//! Permissions: organizers (the creator and those added) and hub administrators manage
+//! an event; a user acts for a party when the party is one of their organizations (or
+//! they organize the event); the requested side accepts or declines, the requesting side
+//! cancels.
+
+use bridgehub_domain::{CountryCode, EntityId, FieldError};
+use bridgehub_store::{
+    DayPart, Event, EventKind, EventRules, EventSession, EventSnapshot, EventStatus, EventTable,
+    Meeting, MeetingRequest, MeetingStatus, Priority, Registration, RegistrationStatus,
+    RequestStatus, ScheduleRun, Slot, Versioned,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{Actor, AppError, AppResult, Hub};
+
+/// The most slots an event may have (the scheduler's limit).
+pub const MAX_EVENT_SLOTS: usize = bridgehub_schedule::MAX_SLOTS;
+
+/// What a caller sends to create or replace an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventInput {
+    /// Title.
+    pub title: String,
+    /// `conference`, `exhibition`, `seminar`, `forum` or `brokerage`.
+    pub kind: EventKind,
+    /// Venue.
+    #[serde(default)]
+    pub venue: String,
+    /// City.
+    #[serde(default)]
+    pub city: String,
+    /// ISO 3166-1 alpha-2 country code (optional).
+    #[serde(default)]
+    pub country: String,
+    /// IANA time zone of the venue, e.g. `Asia/Ho_Chi_Minh`.
+    pub time_zone: String,
+    /// First day, `YYYY-MM-DD`.
+    pub starts_on: String,
+    /// Last day, `YYYY-MM-DD`.
+    pub ends_on: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// `draft`, `open` (default), `closed` or `cancelled`.
+    #[serde(default)]
+    pub status: Option<EventStatus>,
+}
+
+/// One slot to add, in the event's local time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotInput {
+    /// Day, `YYYY-MM-DD`.
+    pub day: String,
+    /// Local start, `HH:MM`.
+    pub starts: String,
+    /// Local end, `HH:MM`.
+    pub ends: String,
+    /// `am` or `pm`; by default from the start time (before 12:00 is `am`).
+    #[serde(default)]
+    pub part: Option<DayPart>,
+}
+
+/// A half-day session to cut into equal slots.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionTemplate {
+    /// Day, `YYYY-MM-DD`.
+    pub day: String,
+    /// `am` or `pm`.
+    pub part: DayPart,
+    /// Local start, `HH:MM`.
+    pub starts: String,
+    /// Local end, `HH:MM`.
+    pub ends: String,
+    /// Minutes per meeting slot (5 to 240).
+    pub slot_minutes: u32,
+}
+
+/// A table or booth to add.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableInput {
+    /// Name (`Table 4`).
+    pub name: String,
+    /// Meetings it can hold at once (default 1).
+    #[serde(default = "one")]
+    pub capacity: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// What a caller sends to register a party.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationInput {
+    /// Organization or person id.
+    pub party: String,
+    /// Slot ids the party cannot meet in.
+    #[serde(default)]
+    pub unavailable: Vec<String>,
+}
+
+/// What a caller sends to request a meeting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingRequestInput {
+    /// The requesting party (one the caller acts for).
+    pub from: String,
+    /// The requested party.
+    pub to: String,
+    /// `must`, `should` (default) or `nice`.
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// Note to the other side.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// An answer to a meeting request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestAnswer {
+    /// The requested side agrees.
+    Accept,
+    /// The requested side refuses.
+    Decline,
+    /// The requesting side withdraws.
+    Cancel,
+}
+
+/// An event with its public set-up: sessions, slots, tables and rules.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventDetails {
+    /// The event.
+    pub event: Event,
+    /// Version (for `If-Match`).
+    pub version: i64,
+    /// Sessions.
+    pub sessions: Vec<EventSession>,
+    /// Slots in time order.
+    pub slots: Vec<Slot>,
+    /// Tables.
+    pub tables: Vec<EventTable>,
+    /// Organizer rules.
+    pub rules: EventRules,
+    /// Registered parties.
+    pub registered: usize,
+    /// Meetings confirmed by the latest schedule.
+    pub confirmed_meetings: usize,
+    /// Summary of the latest scheduler run (JSON), if any.
+    pub last_run: Option<serde_json::Value>,
+}
+
+pub(crate) fn invalid(field: &str, problem: impl Into<String>) -> AppError {
+    AppError::Validation(vec![FieldError::new(field, problem)])
+}
+
+pub(crate) fn new_id(prefix: &str) -> String {
+    EntityId::generated(prefix, fastrand::u64(..)).to_string()
+}
+
+fn feed_token() -> AppResult<String> {
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| AppError::Io(format!("no randomness for a feed token: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+pub(crate) fn parse_day(field: &str, text: &str) -> AppResult<jiff::civil::Date> {
+    text.parse::<jiff::civil::Date>()
+        .map_err(|_| invalid(field, format!("\"{text}\" is not a date (YYYY-MM-DD)")))
+}
+
+pub(crate) fn parse_time(field: &str, text: &str) -> AppResult<jiff::civil::Time> {
+    let bad = || invalid(field, format!("\"{text}\" is not a time (HH:MM)"));
+    let (h, m) = text.split_once(':').ok_or_else(bad)?;
+    if h.len() != 2 || m.len() != 2 {
+        return Err(bad());
+    }
+    let h: i8 = h.parse().map_err(|_| bad())?;
+    let m: i8 = m.parse().map_err(|_| bad())?;
+    jiff::civil::Time::new(h, m, 0, 0).map_err(|_| bad())
+}
+
+fn hhmm(time: jiff::civil::Time) -> String {
+    format!("{:02}:{:02}", time.hour(), time.minute())
+}
+
+/// The time zone named `name` (IANA), or a validation error on `field`.
+pub(crate) fn zone(field: &str, name: &str) -> AppResult<jiff::tz::TimeZone> {
+    if name.trim().is_empty() {
+        return Err(invalid(
+            field,
+            "must name an IANA time zone such as Asia/Ho_Chi_Minh",
+        ));
+    }
+    jiff::tz::TimeZone::get(name)
+        .map_err(|_| invalid(field, format!("\"{name}\" is not a known IANA time zone")))
+}
+
+fn check_event(input: &EventInput) -> AppResult<()> {
+    let mut problems = Vec::new();
+    let title = input.title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        problems.push(FieldError::new("title", "must be 1 to 200 characters"));
+    }
+    if !input.country.is_empty()
+        && let Err(e) = CountryCode::parse(&input.country)
+    {
+        problems.push(FieldError::new("country", e));
+    }
+    if let Err(AppError::Validation(mut e)) = zone("time_zone", &input.time_zone) {
+        problems.append(&mut e);
+    }
+    match (
+        parse_day("starts_on", &input.starts_on),
+        parse_day("ends_on", &input.ends_on),
+    ) {
+        (Ok(start), Ok(end)) if end < start => {
+            problems.push(FieldError::new("ends_on", "is before starts_on"))
+        }
+        (Ok(_), Ok(_)) => {}
+        (a, b) => {
+            for result in [a, b] {
+                if let Err(AppError::Validation(mut e)) = result {
+                    problems.append(&mut e);
+                }
+            }
+        }
+    }
+    for (field, text, max) in [
+        ("venue", &input.venue, 200),
+        ("city", &input.city, 100),
+        ("description", &input.description, 10_000),
+    ] {
+        if text.chars().count() > max {
+            problems.push(FieldError::new(
+                field,
+                format!("must be at most {max} characters"),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(problems))
+    }
+}
+
+fn event_record(id: String, input: &EventInput) -> Event {
+    Event {
+        id,
+        title: input.title.trim().to_owned(),
+        kind: input.kind,
+        venue: input.venue.trim().to_owned(),
+        city: input.city.trim().to_owned(),
+        country: input.country.trim().to_ascii_uppercase(),
+        time_zone: input.time_zone.trim().to_owned(),
+        starts_on: input.starts_on.clone(),
+        ends_on: input.ends_on.clone(),
+        description: input.description.clone(),
+        status: input.status.unwrap_or(EventStatus::Open),
+    }
+}
+
+/// Whether `actor` organizes the event (or administers the hub).
+pub(crate) fn organizes(actor: &Actor, snapshot: &EventSnapshot) -> bool {
+    actor.is_admin || snapshot.organizers.contains(&actor.user_id)
+}
+
+/// Whether `actor` may act for `party` in this event.
+pub(crate) fn acts_for_party(actor: &Actor, snapshot: &EventSnapshot, party: &str) -> bool {
+    actor.acts_for(party) || organizes(actor, snapshot)
+}
+
+fn require_organizer(actor: &Actor, snapshot: &EventSnapshot) -> AppResult<()> {
+    if organizes(actor, snapshot) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "only the event's organizers may do this".into(),
+        ))
+    }
+}
+
+fn require_open(snapshot: &EventSnapshot, actor: &Actor) -> AppResult<()> {
+    match snapshot.event.record.status {
+        EventStatus::Open => Ok(()),
+        EventStatus::Draft | EventStatus::Closed if organizes(actor, snapshot) => Ok(()),
+        status => Err(AppError::InvalidState(format!(
+            "the event is {}; it takes no registrations or requests",
+            status.code()
+        ))),
+    }
+}
+
+/// Weight of a priority in the scheduler's objective.
+pub fn priority_weight(priority: Priority) -> u64 {
+    match priority {
+        Priority::Must => 4,
+        Priority::Should => 2,
+        Priority::Nice => 1,
+    }
+}
+
+impl Hub {
+    pub(crate) fn snapshot(&self, event_id: &str) -> AppResult<EventSnapshot> {
+        self.store
+            .event_snapshot(event_id)?
+            .ok_or_else(|| AppError::NotFound {
+                kind: "event",
+                id: event_id.to_owned(),
+            })
+    }
+
+    /// Creates an event; the actor becomes its organizer.
+    pub fn create_event(&self, actor: &Actor, input: &EventInput) -> AppResult<Versioned<Event>> {
+        check_event(input)?;
+        let event = event_record(new_id("evt"), input);
+        let stored = self.store.insert_event(&event, &actor.user_id)?;
+        tracing::info!(event = %stored.record.id, "event created");
+        Ok(stored)
+    }
+
+    /// Replaces an event's fields (organizers only); `expected_version` guards against
+    /// lost updates.
+    pub fn update_event(
+        &self,
+        actor: &Actor,
+        event_id: &str,
+        input: &EventInput,
+        expected_version: Option<i64>,
+    ) -> AppResult<Versioned<Event>> {
+        let snapshot = self.snapshot(event_id)?;
+        require_organizer(actor, &snapshot)?;
+        check_event(input)?;
+        let mut event = event_record(event_id.to_owned(), input);
+        if input.status.is_none() {
+            event.status = snapshot.event.record.status;
+        }
+        Ok(self.store.update_event(&event, expected_version)?)
+    }
+
+    /// Adds a co-organizer (organizers only).
+    pub fn add_event_organizer(
+        &self,
+        actor: &Actor,
+        event_id: &str,
+        user_id: &str,
+    ) -> AppResult<()> {
+        let snapshot = self.snapshot(event_id)?;
+        require_organizer(actor, &snapshot)?;
+        Ok(self.store.add_event_organizer(event_id, user_id)?)
+    }
+
+    /// One event (public).
+    pub fn event(&self, event_id: &str) -> AppResult<Versioned<Event>> {
+        self.store
+            .event(event_id)?
+            .ok_or_else(|| AppError::NotFound {
+                kind: "event",
+                id: event_id.to_owned(),
+            })
+    }
+
+    /// Events by id after `after` (a page of at most `limit`, 1 to 200).
+    pub fn list_events(
+        &self,
+        after: Option<&str>,
+        limit: Option<u32>,
+    ) -> AppResult<Vec<Versioned<Event>>> {
+        let limit = limit.unwrap_or(50);
+        if !(1..=200).contains(&limit) {
+            return Err(AppError::query("limit", "must be between 1 and 200"));
+        }
+        Ok(self.store.list_events(after, limit)?)
+    }
+
+    /// An event with its sessions, slots, tables and rules (public).
+    pub fn event_details(&self, event_id: &str) -> AppResult<EventDetails> {
+        let s = self.snapshot(event_id)?;
+        Ok(EventDetails {
+            version: s.event.version,
+            event: s.event.record,
+            sessions: s.sessions,
+            slots: s.slots,
+            tables: s.tables,
+            rules: s.rules,
+            registered: s
+                .registrations
+                .iter()
+                .filter(|r| r.status == RegistrationStatus::Registered)
+                .count(),
+            confirmed_meetings: s
+                .meetings
+                .iter()
+                .filter(|m| m.status == MeetingStatus::Confirmed)
+                .count(),
+            last_run: s
+                .last_run
+                .and_then(|run: ScheduleRun| serde_json::from_str(&run.summary).ok()),
+        })
+    }
+
+    /// Sets the organizer rules (organizers only).
+    pub fn set_event_rules(
+        &self,
+        actor: &Actor,
+        event_id: &str,
+        rules: &EventRules,
+    ) -> AppResult<EventRules> {
+        let snapshot = self.snapshot(event_id)?;
+        require_organizer(actor, &snapshot)?;
+        self.store.set_event_rules(event_id, rules)?;
+        Ok(rules.clone())
+    }
+
+    /// Adds meeting slots (organizers only). Returns every slot of the event.
+    pub fn add_event_slots(
+        &self,
+        actor: &Actor,
+        event_id: &str,
+        inputs: &[SlotInput],
+    ) -> AppResult<Vec<Slot>> {
+        let snapshot = self.snapshot(event_id)?;
+        require_organizer(actor, &snapshot)?;
+        let mut slots = Vec::new();
+        for (n, input) in inputs.iter().enumerate() {
+            let day = parse_day(&format!("slots[{n}].day"), &input.day)?;
+            let starts = parse_time(&format!("slots[{n}].starts"), &input.starts)?;
+            let ends = parse_time(&format!("slots[{n}].ends"), &input.ends)?;
+            if ends <= starts {
+                return Err(invalid(&format!("slots[{n}].ends"), "must be after starts"));
+            }
+            slots.push(Slot {
+                id: new_id("slt"),
+                session_id: None,
+                day: day.to_string(),
+                starts: hhmm(starts),
+                ends: hhmm(ends),
+                part: input.part.unwrap_or(if starts.hour() < 12 {
+                    DayPart::Am
+                } else {
+                    DayPart::Pm
+                }),
+            });
+        }
+        self.store_slots(&snapshot, &[], &slots)
+    }
+
+    /// Cuts half-day sessions into equal slots and adds them (organizers only). Returns
+    /// every slot of the event.
+    pub fn generate_event_slots(
+        &self,
+        actor: &Actor,
+        event_id: &str,
+        templates: &[SessionTemplate],
+    ) -> AppResult<Vec<Slot>> {
+        let snapshot = self.snapshot(event_id)?;
+        require_organizer(actor, &snapshot)?;
+        let mut sessions = Vec::new();
+        let mut slots = Vec::new();
+        for (n, template) in templates.iter().enumerate() {
+            let field = |name: &str| format!("sessions[{n}].{name}");
+            let day = parse_day(&field("day"), &template.day)?;
+            let starts = parse_time(&field("starts"), &template.starts)?;
+            let ends = parse_time(&field("ends"), &template.ends)?;
+            if !(5..=240).contains(&template.slot_minutes) {
+                return Err(invalid(&field("slot_minutes"), "must be between 5 and 240"));
+            }
+            if ends <= starts {
+                return Err(invalid(&field("ends"), "must be after starts"));
+            }
+            let session = EventSession {
+                id: new_id("ses"),
+                day: day.to_string(),
+                part: template.part,
+                starts: hhmm(starts),
+                ends: hhmm(ends),
+                slot_minutes: template.slot_minutes,
+            };
+            let step = jiff::SignedDuration::from_mins(i64::from(template.slot_minutes));
+            let mut at = starts;
+            while let Ok(next) = at.checked_add(step) {
+                if next > ends || next <= at {
+                    break;
+                }
+                slots.push(Slot {
+                    id: new_id("slt"),
+                    session_id: Some(session.id.clone()),
+                    day: session.day.clone(),
+                    starts: hhmm(at),
+                    ends: hhmm(next),
+                    part: template.part,
+                });
+                at = next;
+            }
+            sessions.push(session);
+        }
+        self.store_slots(&snapshot, &sessions, &slots)
+    }
+
+    fn store_slots(
+        &self,
+        snapshot: &EventSnapshot,
+        sessions: &[EventSession],
+        slots: &[Slot],
+    ) -> AppResult<Vec<Slot>> {
+        let total = snapshot.slots.len() + slots.len();
+        if total > MAX_EVENT_SLOTS {
+            return Err(invalid(
+                "slots",
+                format!(
+                    "an event may have at most {MAX_EVENT_SLOTS} slots; this would make {total}"
+                ),
+            ));
+        }
+        let event = &snapshot.event.record;
+        let first = parse_day("starts_on", &event.starts_on)?;
+        let last = parse_day("ends_on", &event.ends_on)?;
+        for slot in slots {
+            let day = parse_day("day", &slot.day)?;
+            if day < first || day > last {
+                return Err(invalid(
+                    "day",
+                    format!(
+                        "{} is outside the event's days ({first} to {last})",
+                        slot.day
+                    ),
+                ));
+            }
+        }
+        self.store.add_event_slots(&event.id, sessions, slots)?;
+        Ok(self.snapshot(&event.id)?.slots)
+    }
+
+    /// Adds tables or booths (organizers only). Returns every table of the event.
+    pub fn add_event_tables(
+        &self,
+        actor: &Actor,
+        event_id: &str,
+        inputs: &[TableInput],
+    ) -> AppResult<Vec<EventTable>> {
+        let snapshot = self.snapshot(event_id)?;
+        require_organizer(actor, &snapshot)?;
+        let mut tables = Vec::new();
+        for (n, input) in inputs.iter().enumerate() {
+            let name = input.name.trim();
+            if name.is_empty() || name.chars().count() > 100 {
+                return Err(invalid(
+                    &format!("tables[{n}].name"),
+                    "must be 1 to 100 characters",
+                ));
+            }
+            if !(1..=100).contains(&input.capacity) {
+                return Err(invalid(
+                    &format!("tables[{n}].capacity"),
+                    "must be between 1 and 100",
+                ));
+            }
+            tables.push(EventTable {
+                id: new_id("tbl"),
+                name: name.to_owned(),
+                capacity: input.capacity,
+            });
+        }
+        self.store.add_event_tables(event_id, &tables)?;
+        Ok(self.snapshot(event_id)?.tables)
+    }
+
+    /// Registers a party the actor acts for (organizers may register anyone), or
+    /// updates its availability. The result carries the party's calendar feed token.
+    pub fn register_for_event(
+        &self,
+        actor: &Actor,
+        event_id: &str,
+        input: &RegistrationInput,
+    ) -> AppResult<Registration> {
+        let snapshot = self.snapshot(event_id)?;
+        require_open(&snapshot, actor)?;
+        if !acts_for_party(actor, &snapshot, &input.party) {
+            return Err(AppError::Forbidden(format!(
+                "you do not act for \"{}\"",
+                input.party
+            )));
+        }
+        let kinds = self.store.party_kinds(&[input.party.as_str()])?;
+        let Some((_, kind)) = kinds.into_iter().next() else {
+            return Err(AppError::Store(
+                bridgehub_store::StoreError::MissingReference {
+                    field: "party",
+                    kind: "organization or person",
+                    id: input.party.clone(),
+                },
+            ));
+        };
+        for (n, slot) in input.unavailable.iter().enumerate() {
+            if !snapshot.slots.iter().any(|s| s.id == *slot) {
+                return Err(invalid(
+                    &format!("unavailable[{n}]"),
+                    format!("\"{slot}\" is not a slot of this event"),
+                ));
+            }
+        }
+        let mut unavailable = input.unavailable.clone();
+        unavailable.sort();
+        unavailable.dedup();
+        let registration = Registration {
+            id: new_id("reg"),
+            event_id: event_id.to_owned(),
+            party_id: input.party.clone(),
+            party_kind: kind.code().to_owned(),
+            unavailable,
+            status: RegistrationStatus::Registered,
+            feed_token: feed_token()?,
+            registered_by: actor.user_id.clone(),
+        };
+        Ok(self.store.upsert_registration(&registration)?)
+    }
+
+    /// Withdraws a party's registration (the party or an organizer).
+    pub fn unregister_from_event(
+        &self,
+        actor: &Actor,
+        event_id: &str,
+        party: &str,
+    ) -> AppResult<Registration> {
+        let snapshot = self.snapshot(event_id)?;
+        if !acts_for_party(actor, &snapshot, party) {
+            return Err(AppError::Forbidden(format!(
+                "you do not act for \"{party}\""
+            )));
+        }
+        let mut registration = snapshot
+            .registrations
+            .iter()
+            .find(|r| r.party_id == party)
+            .cloned()
+            .ok_or_else(|| AppError::NotFound {
+                kind: "registration",
+                id: party.to_owned(),
+            })?;
+        registration.status = RegistrationStatus::Cancelled;
+        Ok(self.store.upsert_registration(&registration)?)
+    }
+
+    /// The registrations the actor may see: all for organizers, else those of parties
+    /// the actor acts for.
+    pub fn event_registrations(
+        &self,
+        actor: &Actor,
+        event_id: &str,
+    ) -> AppResult<Vec<Registration>> {
+        let snapshot = self.snapshot(event_id)?;
+        let organizer = organizes(actor, &snapshot);
+        Ok(snapshot
+            .registrations
+            .into_iter()
+            .filter(|r| organizer || actor.acts_for(&r.party_id))
+            .collect())
+    }
+
+    /// Asks another registered party for a meeting, under the organizer's rules.
+    pub fn request_meeting(
+        &self,
+        actor: &Actor,
+        event_id: &str,
+        input: &MeetingRequestInput,
+    ) -> AppResult<MeetingRequest> {
+        let snapshot = self.snapshot(event_id)?;
+        require_open(&snapshot, actor)?;
+        if !acts_for_party(actor, &snapshot, &input.from) {
+            return Err(AppError::Forbidden(format!(
+                "you do not act for \"{}\"",
+                input.from
+            )));
+        }
+        if input.from == input.to {
+            return Err(invalid(
+                "to",
+                "a party cannot request a meeting with itself",
+            ));
+        }
+        if input.note.chars().count() > 2000 {
+            return Err(invalid("note", "must be at most 2000 characters"));
+        }
+        for (field, party) in [("from", &input.from), ("to", &input.to)] {
+            let registered = snapshot
+                .registrations
+                .iter()
+                .any(|r| r.party_id == *party && r.status == RegistrationStatus::Registered);
+            if !registered {
+                return Err(invalid(
+                    field,
+                    format!("\"{party}\" is not registered for this event"),
+                ));
+            }
+        }
+        self.check_rules(&snapshot, &input.from, &input.to)?;
+        let request = MeetingRequest {
+            id: new_id("req"),
+            event_id: event_id.to_owned(),
+            from_party: input.from.clone(),
+            to_party: input.to.clone(),
+            priority: input.priority.unwrap_or(Priority::Should),
+            note: input.note.clone(),
+            status: RequestStatus::Requested,
+            requested_by: actor.user_id.clone(),
+        };
+        Ok(self.store.insert_meeting_request(&request)?)
+    }
+
+    fn party_profile(&self, party: &str) -> AppResult<(Option<String>, String)> {
+        if let Some(org) = self.store.organization(party)? {
+            return Ok((
+                Some(org.record.country.to_string()),
+                org.record.kind.code().to_owned(),
+            ));
+        }
+        if let Some(person) = self.store.person(party)? {
+            return Ok((
+                person.record.country.map(|c| c.to_string()),
+                "person".to_owned(),
+            ));
+        }
+        Ok((None, String::new()))
+    }
+
+    fn check_rules(&self, snapshot: &EventSnapshot, from: &str, to: &str) -> AppResult<()> {
+        let rules = &snapshot.rules;
+        if rules.cross_country_only || rules.cross_kind_only {
+            let (from_country, from_kind) = self.party_profile(from)?;
+            let (to_country, to_kind) = self.party_profile(to)?;
+            if rules.cross_country_only && from_country.is_some() && from_country == to_country {
+                return Err(AppError::Forbidden(
+                    "organizer rule: meetings only between parties of different countries".into(),
+                ));
+            }
+            if rules.cross_kind_only && from_kind == to_kind {
+                return Err(AppError::Forbidden(
+                    "organizer rule: meetings only between parties of different kinds".into(),
+                ));
+            }
+        }
+        if let Some(cap) = rules.max_requests {
+            let open = snapshot
+                .requests
+                .iter()
+                .filter(|r| {
+                    r.from_party == from
+                        && matches!(r.status, RequestStatus::Requested | RequestStatus::Accepted)
+                })
+                .count();
+            if open >= cap as usize {
+                return Err(AppError::Forbidden(format!(
+                    "organizer rule: at most {cap} open requests per participant"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The meeting requests the actor may see: all for organizers, else those sent or
+    /// received by parties the actor acts for.
+    pub fn meeting_requests(
+        &self,
+        actor: &Actor,
+        event_id: &str,
+    ) -> AppResult<Vec<MeetingRequest>> {
+        let snapshot = self.snapshot(event_id)?;
+        let organizer = organizes(actor, &snapshot);
+        Ok(snapshot
+            .requests
+            .into_iter()
+            .filter(|r| organizer || actor.acts_for(&r.from_party) || actor.acts_for(&r.to_party))
+            .collect())
+    }
+
+    /// Accepts or declines (the requested side) or cancels (the requesting side) a
+    /// meeting request. Declining or cancelling a scheduled meeting cancels it.
+    pub fn answer_meeting_request(
+        &self,
+        actor: &Actor,
+        event_id: &str,
+        request_id: &str,
+        answer: RequestAnswer,
+    ) -> AppResult<MeetingRequest> {
+        let snapshot = self.snapshot(event_id)?;
+        let request = snapshot
+            .requests
+            .iter()
+            .find(|r| r.id == request_id)
+            .ok_or_else(|| AppError::NotFound {
+                kind: "meeting request",
+                id: request_id.to_owned(),
+            })?;
+        let (side, allowed_from, status): (&str, &[RequestStatus], RequestStatus) = match answer {
+            RequestAnswer::Accept => (
+                &request.to_party,
+                &[RequestStatus::Requested, RequestStatus::Declined],
+                RequestStatus::Accepted,
+            ),
+            RequestAnswer::Decline => (
+                &request.to_party,
+                &[RequestStatus::Requested, RequestStatus::Accepted],
+                RequestStatus::Declined,
+            ),
+            RequestAnswer::Cancel => (
+                &request.from_party,
+                &[RequestStatus::Requested, RequestStatus::Accepted],
+                RequestStatus::Cancelled,
+            ),
+        };
+        if !acts_for_party(actor, &snapshot, side) {
+            return Err(AppError::Forbidden(match answer {
+                RequestAnswer::Cancel => "only the requesting side may cancel a request".into(),
+                _ => "only the requested side may accept or decline a request".into(),
+            }));
+        }
+        if !allowed_from.contains(&request.status) {
+            return Err(AppError::InvalidState(format!(
+                "the request is {}",
+                request.status.code()
+            )));
+        }
+        if answer == RequestAnswer::Accept
+            && let Some(cap) = snapshot.rules.max_meetings
+        {
+            let accepted = |party: &str| {
+                snapshot
+                    .requests
+                    .iter()
+                    .filter(|r| {
+                        r.status == RequestStatus::Accepted
+                            && (r.from_party == party || r.to_party == party)
+                    })
+                    .count()
+            };
+            // The scheduler enforces the meeting cap; accepting far beyond it only wastes hopes.
+            if accepted(&request.to_party) >= 2 * cap as usize {
+                return Err(AppError::Forbidden(format!(
+                    "organizer rule: at most {cap} meetings per participant"
+                )));
+            }
+        }
+        Ok(self
+            .store
+            .set_request_status(event_id, request_id, status)?)
+    }
+
+    /// Every meeting of the event (organizers only), confirmed and cancelled.
+    pub fn event_meetings(&self, actor: &Actor, event_id: &str) -> AppResult<Vec<Meeting>> {
+        let snapshot = self.snapshot(event_id)?;
+        require_organizer(actor, &snapshot)?;
+        Ok(snapshot.meetings)
+    }
+}
