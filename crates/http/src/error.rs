@@ -75,7 +75,13 @@ fn status_of(code: ErrorCode) -> StatusCode {
     match code {
         ErrorCode::ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::InvalidQuery => StatusCode::BAD_REQUEST,
-        ErrorCode::OrganizationNotFound | ErrorCode::ListingNotFound | ErrorCode::PersonNotFound => StatusCode::NOT_FOUND,
+        ErrorCode::OrganizationNotFound | ErrorCode::ListingNotFound | ErrorCode::PersonNotFound | ErrorCode::NotFound => {
+            StatusCode::NOT_FOUND
+        }
+        ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::InvalidState => StatusCode::CONFLICT,
         ErrorCode::IdTaken | ErrorCode::VersionConflict => StatusCode::CONFLICT,
         ErrorCode::ReferenceNotFound => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::ImportRejected => StatusCode::UNPROCESSABLE_ENTITY,
@@ -105,7 +111,11 @@ impl IntoResponse for ApiError {
                         .collect(),
                     _ => vec![],
                 };
-                body(status, code.as_str(), err.to_string(), err.field().map(str::to_owned), details)
+                let mut response = body(status, code.as_str(), err.to_string(), err.field().map(str::to_owned), details);
+                if let AppError::RateLimited { retry_after_secs } = &err {
+                    response.headers_mut().insert(axum::http::header::RETRY_AFTER, (*retry_after_secs).into());
+                }
+                response
             }
             ApiError::InvalidJson(message) => body(StatusCode::BAD_REQUEST, "invalid_json", message, Some("(body)".into()), vec![]),
             ApiError::InvalidQuery(message) => body(StatusCode::BAD_REQUEST, "invalid_query", message, None, vec![]),

@@ -7,8 +7,10 @@
 #![warn(missing_docs)]
 
 mod api;
+pub mod auth;
 pub mod dto;
 pub mod error;
+mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -16,8 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{FromRef, MatchedPath, Request};
-use axum::http::header;
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bridgehub_app::{ChangeFollower, Hub, Matcher};
@@ -54,19 +55,21 @@ pub use error::{ErrorBody, ErrorDetail};
 )]
 pub struct ApiDoc;
 
+/// The whole API description: [`ApiDoc`] with every module's own document merged in.
+pub fn api_doc() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(api::events::EventsDoc::openapi());
+    doc.merge(api::analytics::AnalyticsDoc::openapi());
+    doc.merge(api::introductions::IntroductionsDoc::openapi());
+    doc
+}
+
 async fn openapi() -> impl IntoResponse {
-    Json(ApiDoc::openapi())
+    Json(api_doc())
 }
 
 async fn not_found() -> error::ApiError {
     error::ApiError::RouteNotFound
-}
-
-async fn index() -> impl IntoResponse {
-    (
-        [(header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")],
-        Html(include_str!("index.html")),
-    )
 }
 
 /// What every handler can reach.
@@ -78,6 +81,14 @@ pub struct AppState {
     pub follower: Arc<ChangeFollower>,
     /// This node's match index (kept current from the change log).
     pub matcher: Arc<Matcher>,
+    /// This node's tie graph (kept current from the change log).
+    pub network: Arc<bridgehub_app::TieNetwork>,
+}
+
+impl FromRef<AppState> for Arc<bridgehub_app::TieNetwork> {
+    fn from_ref(state: &AppState) -> Arc<bridgehub_app::TieNetwork> {
+        state.network.clone()
+    }
 }
 
 impl FromRef<AppState> for Arc<Matcher> {
@@ -129,7 +140,7 @@ impl bridgehub_app::Progress for LogProgress {
 
 /// Builds a node's state: reads the change-log position, then builds the match index
 /// from the store (embedding listings that have no stored vector yet, with progress in
-/// the log) and subscribes it to the change log. Blocking.
+/// the log) and the tie graph, and subscribes both to the change log. Blocking.
 pub fn node_state(hub: Hub) -> Result<AppState, bridgehub_app::AppError> {
     let follower = Arc::new(ChangeFollower::start(hub.clone())?);
     let started = std::time::Instant::now();
@@ -138,7 +149,13 @@ pub fn node_state(hub: Hub) -> Result<AppState, bridgehub_app::AppError> {
     let stats = matcher.stats();
     tracing::info!(listings = stats.listings, memory_bytes = stats.memory_bytes, ms = started.elapsed().as_millis() as u64, "match index built");
     follower.subscribe(matcher.clone());
-    Ok(AppState { hub, follower, matcher })
+    let started = std::time::Instant::now();
+    let network = hub.build_tie_network(bridgehub_app::AnalyticsSettings::from_env()?, &progress)?;
+    let (nodes, ties) = network.stats();
+    tracing::info!(nodes, ties, ms = started.elapsed().as_millis() as u64, "tie graph built");
+    follower.subscribe(network.clone());
+    matcher.set_network(network.clone());
+    Ok(AppState { hub, follower, matcher, network })
 }
 
 /// The router over an existing state.
@@ -163,14 +180,18 @@ pub fn router_with(state: AppState) -> Router {
         .route("/reference/regions", get(api::reference::regions))
         .route("/reference/groupings", get(api::reference::groupings))
         .route("/reference/languages", get(api::reference::languages))
-        .route("/reference/vocabulary", get(api::reference::vocabulary));
+        .route("/reference/vocabulary", get(api::reference::vocabulary))
+        .merge(api::events::routes())
+        .merge(api::analytics::routes())
+        .merge(api::introductions::routes());
     Router::new()
-        .route("/", get(index))
         .route("/api/health", get(api::system::health))
         .route("/api/ready", get(api::system::ready))
         .route("/api/openapi.json", get(openapi))
         .nest("/api/v1", api)
+        .merge(web::routes(state.clone()))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(web::security_headers))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             // Method and route template only: no query strings, ids or bodies in logs.
             let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str).unwrap_or("(unmatched)");
@@ -211,10 +232,34 @@ pub async fn serve_with(
             }
         }
     });
+    let jobs = spawn_job_worker(state.hub.clone());
     ready();
-    let result = axum::serve(listener, router_with(state)).with_graceful_shutdown(shutdown).await;
+    let result = axum::serve(listener, router_with(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown).await;
     following.abort();
+    jobs.abort();
     result
+}
+
+/// How often an idle node looks for queued background jobs (scheduler runs).
+pub const JOB_POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Runs queued background jobs (scheduler runs) on the blocking pool, one at a time per
+/// node; the queue's leases make each job run on one node only.
+fn spawn_job_worker(hub: Hub) -> tokio::task::JoinHandle<()> {
+    let worker = format!("node-{}-{:08x}", std::process::id(), fastrand::u32(..));
+    tokio::spawn(async move {
+        loop {
+            let (hub, name) = (hub.clone(), worker.clone());
+            match tokio::task::spawn_blocking(move || hub.run_jobs_once(&name)).await {
+                Ok(Ok(Some(_))) => continue,
+                Ok(Ok(None)) => {}
+                Ok(Err(err)) => tracing::warn!(error = %err, "running background jobs failed; retrying"),
+                Err(_) => tracing::warn!("background job worker stopped unexpectedly; retrying"),
+            }
+            tokio::time::sleep(JOB_POLL_INTERVAL).await;
+        }
+    })
 }
 
 /// Binds `addr` (port 0 picks a free one) and returns the listener and its address.

@@ -1,6 +1,9 @@
 //! `/api/v1` routes, one module per resource. Handlers are thin: extract, call one
 //! `Hub` use case on a blocking thread, turn the result into a view.
 
+pub(crate) mod analytics;
+pub(crate) mod events;
+pub(crate) mod introductions;
 pub(crate) mod listings;
 pub(crate) mod matches;
 pub(crate) mod organizations;

@@ -2,7 +2,11 @@
 //! test runs on SQLite and again on PostgreSQL), spoken to over real HTTP. One test
 //! binary for the whole crate.
 
+mod analytics;
 mod api;
+mod events;
+mod introductions;
+mod web;
 
 use std::sync::mpsc;
 

@@ -1,0 +1,178 @@
+//! Events over HTTP (issue #4), on both backends: signed-in writes, the scheduler as a
+//! background job run by the server's worker, agendas in two zones, and a calendar feed
+//! fetched with its token and read back with the `ical` parser.
+
+use std::time::{Duration, Instant};
+
+use bridgehub_app::{NewOrganization, SignUp};
+use bridgehub_testkit::backend_tests;
+use serde_json::{Value, json};
+
+use crate::TestApp;
+
+struct User {
+    token: String,
+    org: Option<String>,
+}
+
+fn sign_up(app: &TestApp, name: &str, country: Option<&str>) -> User {
+    let email = format!("{name}@example.org");
+    let password = "correct horse battery staple";
+    let session = app
+        .hub
+        .sign_up(&SignUp {
+            email: email.clone(),
+            password: password.into(),
+            display_name: name.into(),
+            locale: "en".into(),
+            organization: country.map(|c| NewOrganization {
+                name: format!("{name} Co"),
+                kind: "enterprise".into(),
+                country: c.into(),
+                ..Default::default()
+            }),
+        })
+        .unwrap();
+    let logged_in = app
+        .hub
+        .log_in(&email, password, None, "events-test")
+        .unwrap();
+    User {
+        token: logged_in.token,
+        org: session.organizations.first().cloned(),
+    }
+}
+
+fn call(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    user: Option<&User>,
+    body: Option<&Value>,
+) -> (u16, Value) {
+    let url = app.url(path);
+    let auth = user.map(|u| format!("Bearer {}", u.token));
+    let mut response = match (method, body) {
+        ("GET", _) => {
+            let mut request = app.agent.get(&url);
+            if let Some(auth) = &auth {
+                request = request.header("Authorization", auth);
+            }
+            request.call()
+        }
+        (_, body) => {
+            let mut request = app.agent.post(&url);
+            if let Some(auth) = &auth {
+                request = request.header("Authorization", auth);
+            }
+            request.send_json(body.cloned().unwrap_or(json!({})))
+        }
+    }
+    .expect("HTTP call");
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().unwrap_or_default();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+fn vevents(text: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let mut out = Vec::new();
+    for calendar in ical::IcalParser::new(std::io::BufReader::new(text.as_bytes())) {
+        for event in calendar.expect("valid iCalendar").events {
+            out.push(
+                event
+                    .properties
+                    .into_iter()
+                    .map(|p| (p.name, p.value.unwrap_or_default()))
+                    .collect(),
+            );
+        }
+    }
+    out
+}
+
+backend_tests! {
+    fn organizers_schedule_in_the_background_and_parties_subscribe_to_their_feed(db) {
+        let app = TestApp::spawn(&db);
+        let organizer = sign_up(&app, "organizer", None);
+        let a = sign_up(&app, "alpha", Some("VN"));
+        let b = sign_up(&app, "beta", Some("CN"));
+        let (org_a, org_b) = (a.org.clone().unwrap(), b.org.clone().unwrap());
+
+        let event_body = json!({"title": "Mekong brokerage", "kind": "brokerage", "city": "Can Tho", "country": "VN",
+            "time_zone": "Asia/Ho_Chi_Minh", "starts_on": "2026-12-01", "ends_on": "2026-12-01"});
+        assert_eq!(call(&app, "POST", "/api/v1/events", None, Some(&event_body)).0, 401);
+        let (status, event) = call(&app, "POST", "/api/v1/events", Some(&organizer), Some(&event_body));
+        assert_eq!(status, 201, "{event}");
+        let id = event["id"].as_str().unwrap().to_owned();
+        let base = format!("/api/v1/events/{id}");
+
+        let sessions = json!({"sessions": [{"day": "2026-12-01", "part": "am", "starts": "09:00", "ends": "10:00", "slot_minutes": 30}]});
+        assert_eq!(call(&app, "POST", &format!("{base}/slots"), Some(&a), Some(&sessions)).0, 403);
+        let (status, slots) = call(&app, "POST", &format!("{base}/slots"), Some(&organizer), Some(&sessions));
+        assert_eq!((status, slots.as_array().map(Vec::len)), (201, Some(2)));
+        let tables = json!({"tables": [{"name": "Table 1", "capacity": 1}]});
+        assert_eq!(call(&app, "POST", &format!("{base}/tables"), Some(&organizer), Some(&tables)).0, 201);
+
+        assert_eq!(call(&app, "POST", &format!("{base}/registrations"), Some(&b), Some(&json!({"party": org_a}))).0, 403);
+        let (status, reg_a) = call(&app, "POST", &format!("{base}/registrations"), Some(&a), Some(&json!({"party": org_a})));
+        assert_eq!(status, 201, "{reg_a}");
+        assert_eq!(call(&app, "POST", &format!("{base}/registrations"), Some(&b), Some(&json!({"party": org_b}))).0, 201);
+        let feed_token = reg_a["feed_token"].as_str().unwrap().to_owned();
+
+        let ask = json!({"from": org_a, "to": org_b, "priority": "must", "note": "cold chain"});
+        let (status, request) = call(&app, "POST", &format!("{base}/requests"), Some(&a), Some(&ask));
+        assert_eq!(status, 201, "{request}");
+        let request_id = request["id"].as_str().unwrap().to_owned();
+        assert_eq!(call(&app, "POST", &format!("{base}/requests/{request_id}/accept"), Some(&a), None).0, 403);
+        let (status, accepted) = call(&app, "POST", &format!("{base}/requests/{request_id}/accept"), Some(&b), None);
+        assert_eq!((status, accepted["status"].as_str()), (200, Some("accepted")));
+
+        assert_eq!(call(&app, "POST", &format!("{base}/schedule"), Some(&a), Some(&json!({}))).0, 403);
+        let (status, queued) = call(&app, "POST", &format!("{base}/schedule"), Some(&organizer), Some(&json!({"time_limit_secs": 5})));
+        assert_eq!(status, 202, "{queued}");
+        let status_url = queued["status_url"].as_str().unwrap().to_owned();
+        // The server's background worker runs the job; wait for it (not a timing assertion).
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let job = loop {
+            let (_, job) = call(&app, "GET", &status_url, Some(&organizer), None);
+            if job["status"] == "done" || job["status"] == "failed" || Instant::now() > deadline {
+                break job;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        assert_eq!(job["status"], "done", "{job}");
+        assert_eq!(job["result"]["meetings_scheduled"], 1);
+
+        let (status, agenda) = call(&app, "GET", &format!("{base}/agenda?party={org_a}&tz=Europe/Berlin"), Some(&a), None);
+        assert_eq!(status, 200, "{agenda}");
+        let meeting = &agenda["meetings"][0];
+        assert!(meeting["start"]["at"].as_str().unwrap().ends_with("+07:00[Asia/Ho_Chi_Minh]"));
+        assert!(meeting["viewer_start"]["at"].as_str().unwrap().ends_with("+01:00[Europe/Berlin]"));
+        assert_eq!(call(&app, "GET", &format!("{base}/agenda?party={org_a}"), Some(&b), None).0, 403);
+
+        // A calendar app: no session, just the token.
+        let (status, text) = app.get_text(&format!("{base}/agenda.ics?token={feed_token}"));
+        assert_eq!(status, 200);
+        let before = vevents(&text);
+        assert_eq!(before.len(), 1);
+        assert_eq!((before[0]["SEQUENCE"].as_str(), before[0]["STATUS"].as_str()), ("0", "CONFIRMED"));
+        assert_eq!(app.get_text(&format!("{base}/agenda.ics?token=wrong-token-wrong-token")).0, 404);
+        assert_eq!(app.get_text(&format!("{base}/agenda.ics?party={org_a}")).0, 401);
+
+        // b declines after all: the feed keeps the meeting, cancelled, same UID, next SEQUENCE.
+        assert_eq!(call(&app, "POST", &format!("{base}/requests/{request_id}/decline"), Some(&b), None).0, 200);
+        let after = vevents(&app.get_text(&format!("{base}/agenda.ics?token={feed_token}")).1);
+        assert_eq!(after.len(), 1);
+        assert_eq!(after[0]["UID"], before[0]["UID"]);
+        assert_eq!((after[0]["SEQUENCE"].as_str(), after[0]["STATUS"].as_str()), ("1", "CANCELLED"));
+
+        let (_, details) = call(&app, "GET", &base, None, None);
+        assert_eq!(details["registered"], 2);
+        let (_, doc) = call(&app, "GET", "/api/openapi.json", None, None);
+        assert!(doc["paths"]["/api/v1/events/{id}/schedule"]["post"].is_object());
+        assert!(doc["paths"]["/api/v1/events/{id}/agenda.ics"]["get"].is_object());
+    }
+}

@@ -1,0 +1,638 @@
+//! The web UI over real HTTP (no browser): the contact-leak crawl, CSRF refusals,
+//! security headers, language choice, browsing rate limit.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+
+use bridgehub_app::{Actor, IntroductionRequest, NewOrganization, SignUp};
+use bridgehub_testkit::backend_tests;
+use serde_json::{Value, json};
+use ureq::Agent;
+
+use crate::{TestApp, listing_body, org_body};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// A cookie-keeping client that does not follow redirects.
+struct Client {
+    base: String,
+    agent: Agent,
+    cookies: HashMap<String, String>,
+}
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl Client {
+    fn new(app: &TestApp) -> Client {
+        let agent: Agent = Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .build()
+            .into();
+        Client {
+            base: app.base.clone(),
+            agent,
+            cookies: HashMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn take(&mut self, mut response: ureq::http::Response<ureq::Body>) -> Reply {
+        let status = response.status().as_u16();
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+            .collect();
+        for (name, value) in &headers {
+            if name == "set-cookie" {
+                let pair = value.split(';').next().unwrap_or("");
+                if let Some((k, v)) = pair.split_once('=') {
+                    if v.is_empty() || value.contains("Max-Age=0") {
+                        self.cookies.remove(k);
+                    } else {
+                        self.cookies.insert(k.to_owned(), v.to_owned());
+                    }
+                }
+            }
+        }
+        let body = response.body_mut().read_to_string().unwrap_or_default();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    fn get(&mut self, path: &str) -> Reply {
+        let response = self
+            .agent
+            .get(&format!("{}{}", self.base, path))
+            .header("cookie", &self.cookie_header())
+            .call()
+            .expect("GET");
+        self.take(response)
+    }
+
+    fn post(&mut self, path: &str, pairs: &[(&str, &str)]) -> Reply {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        let response = self
+            .agent
+            .post(&format!("{}{}", self.base, path))
+            .header("cookie", &self.cookie_header())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send(body.as_str())
+            .expect("POST");
+        self.take(response)
+    }
+
+    /// The CSRF token of the forms on `path` (the page is fetched).
+    fn token(&mut self, path: &str) -> String {
+        let page = self.get(path);
+        hidden_value(&page.body, "_csrf")
+            .unwrap_or_else(|| panic!("{path} has a form with a CSRF token"))
+    }
+
+    fn log_in(&mut self, email: &str) {
+        let token = self.token("/login");
+        let reply = self.post(
+            "/login",
+            &[
+                ("_csrf", &token),
+                ("email", email),
+                ("password", PASSWORD),
+                ("next", "/"),
+            ],
+        );
+        assert_eq!(reply.status, 303, "log in as {email}: {}", reply.body);
+    }
+}
+
+fn hidden_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_owned())
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&amp;", "&")
+        .replace("&#x2f;", "/")
+        .replace("&#47;", "/")
+        .replace("&quot;", "\"")
+}
+
+/// Values of `attr="..."` in an HTML page.
+fn attributes(html: &str, attr: &str) -> Vec<String> {
+    let marker = format!("{attr}=\"");
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find(&marker) {
+        rest = &rest[i + marker.len()..];
+        if let Some(end) = rest.find('"') {
+            out.push(unescape(&rest[..end]));
+            rest = &rest[end..];
+        }
+    }
+    out
+}
+
+/// Paths of the POST forms on a page.
+fn post_forms(html: &str) -> Vec<String> {
+    html.split("<form")
+        .skip(1)
+        .filter(|f| {
+            f.split('>')
+                .next()
+                .unwrap_or("")
+                .contains("method=\"post\"")
+        })
+        .filter_map(|f| {
+            attributes(f.split('>').next().unwrap_or(""), "action")
+                .into_iter()
+                .next()
+        })
+        .map(|a| a.split('?').next().unwrap_or("").to_owned())
+        .collect()
+}
+
+struct Seeded {
+    orgs: Vec<String>,
+    listings: Vec<String>,
+    people: Vec<String>,
+    introductions: Vec<String>,
+    events: Vec<String>,
+    secrets: Vec<String>,
+    member_email: String,
+    member_listing: String,
+}
+
+/// Organizations with contacts (through the API and through sign-up), listings, a
+/// person with a contact, and an accepted introduction between two members (who can
+/// then see each other's contacts; nobody else may).
+fn seed(app: &TestApp) -> Seeded {
+    let mut secrets = vec!["+84 28 3822 0000".to_owned()];
+    let mut orgs = Vec::new();
+    let mut listings = Vec::new();
+    for (i, country) in ["VN", "TH", "AE", "KE"].iter().enumerate() {
+        let id = format!("org-leak-{i}");
+        let (status, body) = app.post("/api/v1/organizations", &org_body(&id, country));
+        assert_eq!(status, 201, "{body}");
+        secrets.push(format!("{id}@secret.example"));
+        let listing = format!("lst-leak-{i}");
+        let (status, body) = app.post("/api/v1/listings", &listing_body(&listing, &id));
+        assert_eq!(status, 201, "{body}");
+        orgs.push(id);
+        listings.push(listing);
+    }
+    let (status, body) = app.post(
+        "/api/v1/people",
+        &json!({"id": "per-leak-1", "name": "Nguyen Van A", "affiliation": "org-leak-0", "country": "VN",
+                "contact": {"email": "person-secret@secret.example", "phone": "+84 90 111 2222"}}),
+    );
+    // People may be read-only over the API; then the import use case seeds them.
+    if status != 201 {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("people.jsonl");
+        std::fs::write(
+            &file,
+            json!({"type": "person", "id": "per-leak-1", "name": "Nguyen Van A", "affiliation": "org-leak-0", "country": "VN",
+                   "contact": {"email": "person-secret@secret.example", "phone": "+84 90 111 2222"}})
+            .to_string(),
+        )
+        .expect("write people");
+        app.hub
+            .import(
+                &[bridgehub_app::ImportSource::new(&file)],
+                bridgehub_app::ImportOptions::default(),
+                &bridgehub_app::NoProgress,
+            )
+            .unwrap_or_else(|e| panic!("seed a person ({body}): {e}"));
+    }
+    secrets.push("person-secret@secret.example".into());
+    secrets.push("+84 90 111 2222".into());
+    let mut members = Vec::new();
+    for (name, country, email, phone) in [
+        (
+            "Kunming Fruit Import",
+            "CN",
+            "kunming-contact@secret.example",
+            "+86 871 6000 1234",
+        ),
+        (
+            "Saigon Cold Store",
+            "VN",
+            "saigon-contact@secret.example",
+            "+84 28 7777 6543",
+        ),
+    ] {
+        let login = format!("{}@member.example", name.to_lowercase().replace(' ', "."));
+        let user = app
+            .hub
+            .sign_up(&SignUp {
+                email: login.clone(),
+                password: PASSWORD.into(),
+                display_name: name.into(),
+                locale: "en".into(),
+                organization: Some(NewOrganization {
+                    name: name.into(),
+                    kind: "enterprise".into(),
+                    country: country.into(),
+                    sectors: vec!["logistics".into()],
+                    languages: vec!["en".into()],
+                    contact_email: Some(email.into()),
+                    contact_phone: Some(phone.into()),
+                    description: None,
+                }),
+            })
+            .expect("sign up a member");
+        secrets.push(email.into());
+        secrets.push(phone.into());
+        orgs.extend(user.organizations.iter().cloned());
+        members.push((login, user));
+    }
+    let (a, b) = (&members[0].1, &members[1].1);
+    let a_org = a.organizations[0].clone();
+    let member_listing = "lst-leak-member".to_owned();
+    let mut body = listing_body(&member_listing, &a_org);
+    body["direction"] = json!("seek");
+    body["target_countries"] = json!([]);
+    let (status, created) = app.post("/api/v1/listings", &body);
+    assert_eq!(status, 201, "{created}");
+    listings.push(member_listing.clone());
+    let intro = app
+        .hub
+        .request_introduction(
+            &a.actor(),
+            &IntroductionRequest {
+                from_org: a_org.clone(),
+                to_org: b.organizations[0].clone(),
+                message: "Hello".into(),
+                ..Default::default()
+            },
+        )
+        .expect("request an introduction");
+    app.hub
+        .respond_introduction(&b.actor(), &intro.id, true)
+        .expect("accept it");
+    // An event A organizes, with both members registered (their agendas are private).
+    let input: bridgehub_app::EventInput = serde_json::from_value(json!({
+        "title": "Leak test fair", "kind": "brokerage", "city": "Kunming", "country": "CN", "time_zone": "Asia/Shanghai",
+        "starts_on": "2026-12-01", "ends_on": "2026-12-01", "status": "open"
+    }))
+    .expect("event input");
+    let event = app
+        .hub
+        .create_event(&a.actor(), &input)
+        .expect("event")
+        .record
+        .id;
+    for member in [a, b] {
+        let party = member.organizations[0].clone();
+        app.hub
+            .register_for_event(
+                &member.actor(),
+                &event,
+                &bridgehub_app::RegistrationInput {
+                    party,
+                    unavailable: vec![],
+                },
+            )
+            .expect("register");
+    }
+    Seeded {
+        orgs,
+        listings,
+        people: vec!["per-leak-1".into()],
+        introductions: vec![intro.id],
+        events: vec![event],
+        secrets,
+        member_email: members[0].0.clone(),
+        member_listing,
+    }
+}
+
+fn assert_clean(what: &str, body: &str, secrets: &[String]) {
+    for secret in secrets {
+        assert!(
+            !body.contains(secret.as_str()),
+            "{what} shows the contact {secret}"
+        );
+    }
+}
+
+/// Every GET route of the OpenAPI document, with path and required query parameters
+/// filled from the seeded ids.
+fn api_paths(seeded: &Seeded) -> Vec<String> {
+    let doc = serde_json::to_value(bridgehub_http::api_doc()).expect("openapi");
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        let Some(get) = item.get("get") else { continue };
+        let mut filled = String::new();
+        let mut previous = "";
+        for segment in path.split('/').filter(|s| !s.is_empty()) {
+            let value = if segment.starts_with('{') {
+                match previous {
+                    "listings" => seeded.listings[0].as_str(),
+                    "people" => seeded.people[0].as_str(),
+                    "introductions" => seeded.introductions[0].as_str(),
+                    "events" => seeded.events[0].as_str(),
+                    _ => seeded.orgs[0].as_str(),
+                }
+            } else {
+                segment
+            };
+            filled.push('/');
+            filled.push_str(value);
+            previous = segment;
+        }
+        let required: Vec<String> = get["parameters"]
+            .as_array()
+            .map(|ps| {
+                ps.iter()
+                    .filter(|p| p["in"] == "query" && p["required"] == Value::Bool(true))
+                    .filter_map(|p| p["name"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !required.is_empty() {
+            let pairs: Vec<String> = required
+                .iter()
+                .enumerate()
+                .map(|(i, name)| format!("{name}={}", seeded.orgs[i % seeded.orgs.len()]))
+                .collect();
+            filled = format!("{filled}?{}", pairs.join("&"));
+        }
+        out.push(filled);
+        // Every seeded id, for the routes about one record.
+        if path.contains('{') {
+            let ids: &[String] = if path.starts_with("/api/v1/listings") {
+                &seeded.listings
+            } else if path.starts_with("/api/v1/organizations") {
+                &seeded.orgs
+            } else {
+                &[]
+            };
+            for id in ids {
+                out.push(path.replace("{id}", id));
+            }
+        }
+    }
+    out
+}
+
+/// Every page reachable from the home page (links, not forms), at most `limit`.
+fn crawl(client: &mut Client, secrets: &[String], limit: usize) -> (usize, BTreeSet<String>) {
+    let mut queue: VecDeque<String> = VecDeque::from(vec!["/".to_owned()]);
+    let mut seen: BTreeSet<String> = queue.iter().cloned().collect();
+    let mut forms = BTreeSet::new();
+    let mut visited = 0;
+    while let Some(path) = queue.pop_front() {
+        if visited >= limit {
+            break;
+        }
+        visited += 1;
+        let reply = client.get(&path);
+        assert!(reply.status < 500, "{path}: {}", reply.status);
+        assert_clean(&path, &reply.body, secrets);
+        assert_clean(
+            &format!("{path} (Location)"),
+            reply.header("location").unwrap_or(""),
+            secrets,
+        );
+        forms.extend(post_forms(&reply.body));
+        for href in attributes(&reply.body, "href")
+            .into_iter()
+            .chain(attributes(&reply.body, "src"))
+        {
+            let local = href.starts_with('/') && !href.starts_with("//");
+            if local
+                && !href.contains("lang=")
+                && !href.starts_with("/static/")
+                && seen.insert(href.clone())
+            {
+                queue.push_back(href);
+            }
+        }
+    }
+    (visited, forms)
+}
+
+backend_tests! {
+    fn no_page_or_api_route_shows_a_contact_to_an_unconnected_user(db) {
+        let app = TestApp::spawn(&db);
+        let seeded = seed(&app);
+        // Anonymous, then a signed-in user of no organization and no introduction.
+        let mut anonymous = Client::new(&app);
+        let mut member = Client::new(&app);
+        let token = member.token("/signup");
+        let reply = member.post("/signup", &[("_csrf", &token), ("email", "lonely@member.example"), ("password", PASSWORD), ("display_name", "Lonely"), ("locale", "en")]);
+        assert_eq!(reply.status, 303, "sign up: {}", reply.body);
+        assert!(member.cookies.contains_key("__Host-bridgehub-session"));
+        for client in [&mut anonymous, &mut member] {
+            let (visited, _) = crawl(client, &seeded.secrets, 400);
+            assert!(visited >= 10, "the crawl reached the pages ({visited})");
+            for id in &seeded.orgs {
+                let page = client.get(&format!("/organizations/{id}"));
+                assert_eq!(page.status, 200);
+                assert_clean(id, &page.body, &seeded.secrets);
+            }
+            let mut routes = 0;
+            for path in api_paths(&seeded) {
+                let reply = client.get(&path);
+                assert!(reply.status < 500, "{path}: {} {}", reply.status, reply.body);
+                assert_clean(&path, &reply.body, &seeded.secrets);
+                routes += 1;
+            }
+            assert!(routes >= 20, "every API route was asked ({routes})");
+            eprintln!("leak crawl: {visited} pages, {routes} API requests, {} secrets", seeded.secrets.len());
+        }
+        // The check can fail: a connected member does see the other side's contact.
+        let mut connected = Client::new(&app);
+        connected.log_in(&seeded.member_email);
+        let inbox = connected.get("/introductions");
+        assert!(inbox.body.contains("saigon-contact@secret.example"), "the accepted introduction shows the contact");
+    }
+
+    fn every_form_refuses_a_request_without_a_valid_csrf_token(db) {
+        let app = TestApp::spawn(&db);
+        let seeded = seed(&app);
+        let mut admin_login = Client::new(&app);
+        admin_login.log_in(&seeded.member_email);
+        let admin_id = app.hub.session(admin_login.cookies.get("__Host-bridgehub-session").expect("session")).expect("session").expect("live").user_id;
+        // Make the member an administrator to reach every form.
+        let root = Actor { user_id: "root".into(), organizations: vec![], is_admin: true };
+        app.hub.set_admin(&root, &admin_id, true).expect("make admin");
+        let mut client = Client::new(&app);
+        client.log_in(&seeded.member_email);
+        let (_, mut forms) = crawl(&mut client, &[], 200);
+        for page in ["/account", "/admin", &format!("/listings/{}", seeded.member_listing), &format!("/organizations/{}", seeded.orgs[0])] {
+            forms.extend(post_forms(&client.get(page).body));
+        }
+        forms.extend(post_forms(&client.get(&format!("/events/{}", seeded.events[0])).body));
+        let meetings = format!("/events/{}/meetings", seeded.events[0]);
+        for expected in ["/logout", "/listings/new", "/account/delete", "/account/totp/begin", "/admin/import", "/introductions", &meetings] {
+            assert!(forms.contains(expected), "the crawl found the form {expected}: {forms:?}");
+        }
+        forms.extend(["/signup".to_owned(), "/login".to_owned(), format!("/listings/{}/edit", seeded.member_listing),
+            format!("/introductions/{}/withdraw", seeded.introductions[0]), "/account/totp/confirm".to_owned(),
+            format!("/events/{}/register", seeded.events[0]), format!("/events/{}/requests/x/accept", seeded.events[0])]);
+        let good = client.token("/account");
+        for form in &forms {
+            for pairs in [vec![("title", "x")], vec![("_csrf", "0".repeat(64).as_str()), ("title", "x")]] {
+                let reply = client.post(form, &pairs);
+                assert_eq!(reply.status, 403, "POST {form} {pairs:?} is refused");
+            }
+            let mut anonymous = Client::new(&app);
+            anonymous.get("/");
+            assert_eq!(anonymous.post(form, &[("_csrf", &good)]).status, 403, "POST {form} with someone else's token is refused");
+        }
+        // The same request with the right token goes through (so the refusals above mean something).
+        let withdraw = format!("/listings/{}/withdraw", seeded.member_listing);
+        assert_eq!(client.post(&withdraw, &[("_csrf", &good)]).status, 303);
+        assert_eq!(client.post("/logout", &[("_csrf", &good)]).status, 303);
+        assert!(client.get("/account").status == 303, "logged out for real");
+    }
+
+    fn pages_carry_security_headers_and_speak_the_chosen_language(db) {
+        let app = TestApp::spawn(&db);
+        let mut client = Client::new(&app);
+        for path in ["/", "/directory", "/listings", "/login", "/signup", "/no-such-page", "/api/v1/stats"] {
+            let reply = client.get(path);
+            let csp = reply.header("content-security-policy").unwrap_or_default();
+            assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+            assert!(!csp.contains("unsafe-inline"), "{path}: no inline script or style");
+            assert_eq!(reply.header("x-content-type-options"), Some("nosniff"), "{path}");
+            assert_eq!(reply.header("x-frame-options"), Some("DENY"), "{path}");
+            assert_eq!(reply.header("referrer-policy"), Some("same-origin"), "{path}");
+            assert!(reply.header("strict-transport-security").is_some_and(|h| h.contains("max-age=")), "{path}");
+        }
+        let home = client.get("/");
+        assert!(home.body.contains("<html lang=\"en\">") && home.body.contains(">Directory<"));
+        assert!(!home.body.contains("<script>"), "no inline script");
+        let zh = client.get("/?lang=zh-Hans");
+        assert!(zh.body.contains("<html lang=\"zh-Hans\">") && zh.body.contains(">名录<"), "{}", zh.body);
+        assert_eq!(client.cookies.get("bridgehub-lang").map(String::as_str), Some("zh-Hans"));
+        let again = client.get("/directory");
+        assert!(again.body.contains(">名录<"), "the choice is kept in a cookie");
+        let hant = client.get("/directory?lang=zh-Hant");
+        assert!(hant.body.contains(">名錄<"));
+        let mut fresh = Client::new(&app);
+        let response = fresh
+            .agent
+            .get(&format!("{}/", app.base))
+            .header("accept-language", "zh-TW,zh;q=0.9,en;q=0.5")
+            .call()
+            .expect("GET");
+        let reply = fresh.take(response);
+        assert!(reply.body.contains("<html lang=\"zh-Hant\">"), "Accept-Language is followed");
+        // Arabic content is laid out right to left.
+        let (status, _) = app.post("/api/v1/organizations", &org_body("org-ae-1", "AE"));
+        assert_eq!(status, 201);
+        let mut arabic = listing_body("lst-ar-1", "org-ae-1");
+        arabic["language"] = json!("ar");
+        arabic["title"] = json!("شريك لوجستي للتبريد في دبي");
+        arabic["target_countries"] = json!([]);
+        let (status, body) = app.post("/api/v1/listings", &arabic);
+        assert_eq!(status, 201, "{body}");
+        let page = client.get("/listings/lst-ar-1");
+        assert!(page.body.contains("lang=\"ar\" dir=\"rtl\">شريك"), "{}", page.body);
+    }
+
+    fn directory_browsing_is_rate_limited_per_client(db) {
+        let app = TestApp::spawn(&db);
+        let mut client = Client::new(&app);
+        let mut statuses = Vec::new();
+        for _ in 0..125 {
+            statuses.push(client.get("/directory").status);
+        }
+        assert!(statuses[..100].iter().all(|s| *s == 200), "{statuses:?}");
+        assert_eq!(statuses.last(), Some(&429), "past the limit the directory answers 429");
+    }
+
+    fn only_members_edit_or_withdraw_a_listing(db) {
+        let app = TestApp::spawn(&db);
+        let seeded = seed(&app);
+        let listing = format!("/listings/{}", seeded.member_listing);
+        // A member of another organization (Saigon Cold Store) may not edit it.
+        let mut other = Client::new(&app);
+        other.log_in("saigon.cold.store@member.example");
+        let page = other.get(&listing);
+        assert!(!page.body.contains(&format!("{listing}/edit")), "no edit button for others");
+        let token = other.token("/account");
+        assert_eq!(other.get(&format!("{listing}/edit")).status, 403);
+        let reply = other.post(&format!("{listing}/edit"), &[("_csrf", &token), ("owner", "org-leak-0"), ("title", "Taken over")]);
+        assert_eq!(reply.status, 403);
+        assert_eq!(other.post(&format!("{listing}/withdraw"), &[("_csrf", &token)]).status, 403);
+        // Anonymous visitors are sent to log in.
+        let mut anonymous = Client::new(&app);
+        assert_eq!(anonymous.get("/listings/new").status, 303);
+        // The owner's member edits it (a bad field is shown on the form), then withdraws it.
+        let mut member = Client::new(&app);
+        member.log_in(&seeded.member_email);
+        let form = member.get(&format!("{listing}/edit"));
+        assert_eq!(form.status, 200);
+        let token = hidden_value(&form.body, "_csrf").expect("token");
+        let version = hidden_value(&form.body, "version").expect("version");
+        let owner_org = app.hub.listing(&seeded.member_listing).expect("listing").record.owner.to_string();
+        let mut fields = vec![("_csrf", token.as_str()), ("version", version.as_str()), ("owner", owner_org.as_str()),
+            ("direction", "seek"), ("category", "service"), ("title", "Cold storage wanted in Kunming"),
+            ("body", "We need a cold store for durian."), ("language", "en"), ("sectors", "logistics"), ("sectors", "agrifood")];
+        let bad = member.post(&format!("{listing}/edit"), &[fields.clone(), vec![("target_countries", "XX")]].concat());
+        assert_eq!(bad.status, 422, "{}", bad.body);
+        assert!(bad.body.contains("target_countries"), "the field is named");
+        fields.push(("target_countries", "VN, th"));
+        let saved = member.post(&format!("{listing}/edit"), &fields);
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        let stored = app.hub.listing(&seeded.member_listing).expect("listing").record;
+        assert_eq!(stored.title, "Cold storage wanted in Kunming");
+        assert_eq!(stored.sectors.len(), 2);
+        assert_eq!(stored.target_countries.iter().map(|c| c.to_string()).collect::<Vec<_>>(), ["VN", "TH"]);
+        assert_eq!(member.post(&format!("{listing}/withdraw"), &[("_csrf", &token)]).status, 303);
+        assert!(!app.hub.listing(&seeded.member_listing).expect("listing").record.is_live(bridgehub_app::today()));
+    }
+
+    fn an_account_downloads_its_data_and_is_deleted(db) {
+        let app = TestApp::spawn(&db);
+        let seeded = seed(&app);
+        let mut member = Client::new(&app);
+        member.log_in(&seeded.member_email);
+        let export = member.get("/account/export.json");
+        assert_eq!(export.status, 200);
+        assert!(export.header("content-disposition").is_some_and(|d| d.contains("attachment")));
+        let data: Value = serde_json::from_str(&export.body).expect("JSON");
+        assert_eq!(data["account"]["email"], seeded.member_email.as_str());
+        assert!(!export.body.contains("password"), "no password hash in the export");
+        let token = member.token("/account");
+        let wrong = member.post("/account/delete", &[("_csrf", &token), ("password", "not the password at all")]);
+        assert_eq!(wrong.status, 422);
+        let deleted = member.post("/account/delete", &[("_csrf", &token), ("password", PASSWORD)]);
+        assert_eq!(deleted.status, 200, "{}", deleted.body);
+        assert!(!member.cookies.contains_key("__Host-bridgehub-session"), "the cookie is cleared");
+        let mut again = Client::new(&app);
+        let token = again.token("/login");
+        let reply = again.post("/login", &[("_csrf", &token), ("email", &seeded.member_email), ("password", PASSWORD)]);
+        assert_eq!(reply.status, 401, "the account is gone");
+    }
+}
