@@ -45,9 +45,9 @@ pub(crate) struct ThinTiesArgs {
     /// What the cells are.
     #[arg(long, value_enum, default_value_t = ByArg::Region)]
     by: ByArg,
-    /// Expectation model.
+    /// Expectation model (named `--expectation`: `--model` is the global sentence-model flag).
     #[arg(long, value_enum, default_value_t = ModelArg::Uniform)]
-    model: ModelArg,
+    expectation: ModelArg,
     /// Print JSON: {"cells": [{"a", "b", "observed", "expected", "ratio", "low", "high", "verdict"}]}.
     #[arg(long)]
     json: bool,
@@ -138,7 +138,7 @@ pub(crate) fn run_analytics(hub: &Hub, command: AnalyticsCommand) -> Result<()> 
                 ByArg::Sector => ThinBy::Sector,
                 ByArg::Kind => ThinBy::Kind,
             };
-            let model = match args.model {
+            let model = match args.expectation {
                 ModelArg::Uniform => ThinModel::Uniform,
                 ModelArg::Degree => ThinModel::Degree,
             };

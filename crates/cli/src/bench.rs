@@ -32,6 +32,59 @@ pub(crate) enum BenchCommand {
         #[arg(long, value_name = "FILE", default_value = "bench/results/import.json")]
         out: PathBuf,
     },
+    /// Match-query latency with the full engine: fills a fresh database with LISTINGS
+    /// listings made from the base hub's real listings and their stored embeddings (copies
+    /// beyond the first carry small noise), builds the match index from the stored vectors
+    /// and times random match queries.
+    Match {
+        /// Listings to generate.
+        #[arg(long, default_value_t = 10_000)]
+        listings: usize,
+        /// Queries to time.
+        #[arg(long, default_value_t = 500)]
+        queries: usize,
+        /// Matches per query.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// A hub whose listings have stored embeddings (e.g. one `serve --demo` filled).
+        #[arg(long, value_name = "DB")]
+        base_db: String,
+        /// Working folder for the SQLite database [default: a temporary folder].
+        #[arg(long, value_name = "DIR")]
+        work_dir: Option<PathBuf>,
+        /// Benchmark PostgreSQL instead of SQLite (a scratch database on this server).
+        #[arg(long, value_name = "ADMIN_URL")]
+        postgres: Option<String>,
+        /// Where to write the JSON result.
+        #[arg(long, value_name = "FILE", default_value = "bench/results/match.json")]
+        out: PathBuf,
+    },
+    /// Vector retrieval alone: N vectors from the base hub's real embeddings (with noise),
+    /// the HNSW graph built from them, query latency on the graph and on the exact scan,
+    /// and the graph's recall@10.
+    Vectors {
+        /// Vectors to index.
+        #[arg(long, default_value_t = 1_000_000)]
+        vectors: usize,
+        /// Queries to time.
+        #[arg(long, default_value_t = 200)]
+        queries: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// A hub whose listings have stored embeddings.
+        #[arg(long, value_name = "DB")]
+        base_db: String,
+        /// Time the exact scan alone (no graph is built).
+        #[arg(long)]
+        exact_only: bool,
+        /// Where to write the JSON result.
+        #[arg(long, value_name = "FILE", default_value = "bench/results/vectors.json")]
+        out: PathBuf,
+    },
     /// Mixed read/write load on a running hub (e.g. the cluster behind its balancer):
     /// workers create organizations with their own ids and read the directory; at the end
     /// every acknowledged write is read back. Failures are logged with their time.
@@ -54,8 +107,55 @@ pub(crate) enum BenchCommand {
     },
 }
 
+fn write_result(out: &PathBuf, result: &serde_json::Value) -> Result<()> {
+    if let Some(parent) = out.parent() {
+        std::fs::create_dir_all(parent).ok();
+    }
+    std::fs::write(out, serde_json::to_string_pretty(result)? + "\n").with_context(|| format!("cannot write {}", out.display()))?;
+    println!("{}", serde_json::to_string_pretty(result)?);
+    Ok(())
+}
+
 pub(crate) fn run(command: BenchCommand, quiet: bool) -> Result<()> {
     match command {
+        BenchCommand::Match { listings, queries, limit, seed, base_db, work_dir, postgres, out } => {
+            let base = Hub::open(&base_db)?;
+            let dir = match work_dir {
+                Some(dir) => {
+                    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+                    dir
+                }
+                None => tempdir()?,
+            };
+            let scratch = format!("bh_match_{}", std::process::id());
+            let target = match &postgres {
+                Some(admin) => bridgehub_app::create_scratch_database(admin, &scratch)?,
+                None => {
+                    let db = dir.join(format!("match-{listings}.db"));
+                    for suffix in ["", "-wal", "-shm"] {
+                        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+                    }
+                    db.display().to_string()
+                }
+            };
+            if !quiet {
+                eprintln!("match benchmark: {listings} listings into {} ...", if postgres.is_some() { "PostgreSQL" } else { "SQLite" });
+            }
+            let options = bridgehub_app::MatchBenchOptions { listings, queries, limit, seed };
+            let result = Hub::open(&target).map_err(anyhow::Error::from).and_then(|hub| Ok(bridgehub_app::match_bench(&hub, &base, &options)?));
+            if let Some(admin) = &postgres {
+                bridgehub_app::drop_scratch_database(admin, &scratch)?;
+            }
+            write_result(&out, &result?)
+        }
+        BenchCommand::Vectors { vectors, queries, seed, base_db, exact_only, out } => {
+            let base = Hub::open(&base_db)?;
+            if !quiet {
+                eprintln!("vector benchmark: {vectors} vectors ...");
+            }
+            let result = bridgehub_app::vector_bench(&base, &bridgehub_app::VectorBenchOptions { vectors, queries, seed, graph: !exact_only })?;
+            write_result(&out, &result)
+        }
         BenchCommand::Load { url, duration, workers, write_share, out } => {
             let result = crate::load::run(&url, Duration::from_secs(duration), workers, write_share, quiet)?;
             if let Some(parent) = out.parent() {

@@ -3,10 +3,12 @@
 
 mod analytics;
 mod bench;
+mod events;
 mod load;
 mod matching;
 mod progress;
 mod schedule;
+mod users;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -122,6 +124,11 @@ enum Command {
     Schedule(schedule::ScheduleArgs),
     /// Write a generated meeting-scheduling instance (scheduling.md §7).
     ScheduleGen(schedule::ScheduleGenArgs),
+    /// Events stored in the hub: list, show, import requests, schedule, agendas, iCalendar.
+    Event {
+        #[command(subcommand)]
+        which: events::EventCommand,
+    },
     /// Network analytics over the tie graph (thin-tie map).
     Analytics {
         #[command(subcommand)]
@@ -133,6 +140,11 @@ enum Command {
     Coi(analytics::CoiArgs),
     /// Who bridges regions: betweenness and Burt's constraint.
     Brokers(analytics::BrokersArgs),
+    /// Accounts: create, make-admin, list.
+    User {
+        #[command(subcommand)]
+        which: users::UserCommand,
+    },
     /// Benchmarks that write their figures as JSON.
     Bench {
         #[command(subcommand)]
@@ -318,10 +330,12 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Schedule(args) => schedule::run_schedule(args),
         Command::ScheduleGen(args) => schedule::run_schedule_gen(args),
+        Command::Event { which } => events::run(&open(&config)?, which),
         Command::Analytics { which } => analytics::run_analytics(&open(&config)?, which),
         Command::Path(args) => analytics::run_path(&open(&config)?, args),
         Command::Coi(args) => analytics::run_coi(&open(&config)?, args),
         Command::Brokers(args) => analytics::run_brokers(&open(&config)?, args),
+        Command::User { which } => users::run(&open(&config)?, which),
         Command::Bench { which } => bench::run(which, quiet),
     }
 }

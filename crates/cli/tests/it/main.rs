@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use bridgehub_testkit::backend_tests;
 
+mod users;
+
 fn bin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bridgehub"));
     cmd.env_remove("BRIDGEHUB_DB").env_remove("BRIDGEHUB_CONFIG").env("BRIDGEHUB_LOG", "warn");
