@@ -9,6 +9,21 @@ scripts/cluster.sh start "$@"
 trap 'scripts/cluster.sh stop >/dev/null' EXIT
 # shellcheck disable=SC1091
 . .cluster/env
+# The load writes organizations, which takes an administrator: make one for this run
+# (a fresh address and random password each time) and log in through the balancer.
+DRILL_EMAIL="load-drill-$(date +%s)@bridgehub.invalid"
+BRIDGEHUB_USER_PASSWORD="$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')"
+export BRIDGEHUB_USER_PASSWORD
+"$BIN" --db "$DB" user create --email "$DRILL_EMAIL" --name "Load drill" --admin >/dev/null
+BRIDGEHUB_TOKEN="$(python3 - "$PORT" "$DRILL_EMAIL" <<'PY'
+import json, os, sys, urllib.request
+body = json.dumps({"email": sys.argv[2], "password": os.environ["BRIDGEHUB_USER_PASSWORD"]}).encode()
+req = urllib.request.Request(f"http://127.0.0.1:{sys.argv[1]}/api/v1/session", data=body,
+                             headers={"content-type": "application/json"}, method="POST")
+print(json.load(urllib.request.urlopen(req))["token"])
+PY
+)"
+export BRIDGEHUB_TOKEN
 "$BIN" bench load --url "http://127.0.0.1:$PORT" --duration 30 --out bench/results/cluster-load.json > .cluster/load.json &
 LOAD=$!
 sleep 8; scripts/cluster.sh kill 2; echo "killed node2 at 8 s"

@@ -10,7 +10,8 @@ use bridgehub_exchange::parse;
 use bridgehub_store::{Counts, ListingQuery, OrgQuery, Page, PersonQuery, TieQuery, Versioned};
 use serde_json::{Map, Value};
 
-use crate::{AppError, AppResult, Hub};
+use crate::actor::require_acts_for;
+use crate::{Actor, AppError, AppResult, Hub};
 
 /// Default page size.
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -193,7 +194,13 @@ impl Hub {
     }
 
     /// Creates an organization from an exchange-format object; `id` is made when absent.
-    pub fn create_organization(&self, body: &Value) -> AppResult<Versioned<Organization>> {
+    /// Administrators only (users create their own organization when they sign up).
+    pub fn create_organization(&self, actor: &Actor, body: &Value) -> AppResult<Versioned<Organization>> {
+        if !actor.is_admin {
+            return Err(AppError::Forbidden(
+                "only administrators may create organizations; a new user creates one when signing up".into(),
+            ));
+        }
         let (map, _) = split_version(body_object(body)?)?;
         let (org, _) = parse::organization(&map, Some(&new_id("org"))).map_err(validation)?;
         Ok(self.store.insert_organization(&org)?)
@@ -201,15 +208,27 @@ impl Hub {
 
     /// Replaces an organization. `expected_version` (or the body's `version`) guards
     /// against overwriting someone else's change.
-    pub fn update_organization(&self, id: &str, body: &Value, expected_version: Option<i64>) -> AppResult<Versioned<Organization>> {
+    /// Members of the organization and administrators only.
+    pub fn update_organization(
+        &self,
+        actor: &Actor,
+        id: &str,
+        body: &Value,
+        expected_version: Option<i64>,
+    ) -> AppResult<Versioned<Organization>> {
+        require_acts_for(actor, id, "change this organization")?;
         let (mut map, body_version) = split_version(body_object(body)?)?;
         check_path_id(&mut map, id)?;
         let (org, _) = parse::organization(&map, None).map_err(validation)?;
         Ok(self.store.update_organization(&org, expected_version.or(body_version))?)
     }
 
-    /// Deletes an organization with its listings and ties.
-    pub fn delete_organization(&self, id: &str) -> AppResult<()> {
+    /// Deletes an organization with its listings and ties (administrators only: it also
+    /// removes other organizations' ties to it).
+    pub fn delete_organization(&self, actor: &Actor, id: &str) -> AppResult<()> {
+        if !actor.is_admin {
+            return Err(AppError::Forbidden("only administrators may delete organizations".into()));
+        }
         if self.store.delete_organization(id)? {
             Ok(())
         } else {
@@ -237,31 +256,49 @@ impl Hub {
         self.store.listing(id)?.ok_or_else(|| AppError::NotFound { kind: "listing", id: id.into() })
     }
 
-    /// Creates a listing; its owner must exist.
-    pub fn create_listing(&self, body: &Value) -> AppResult<Versioned<Listing>> {
+    /// Creates a listing; its owner must exist, and the actor must act for it.
+    pub fn create_listing(&self, actor: &Actor, body: &Value) -> AppResult<Versioned<Listing>> {
         let (map, _) = split_version(body_object(body)?)?;
+        // Permission before validation: a stranger learns nothing from the field checks.
+        if let Some(owner) = map.get("owner").and_then(Value::as_str) {
+            require_acts_for(actor, owner.trim(), "post listings for this organization")?;
+        }
         let (listing, _) = parse::listing(&map, Some(&new_id("lst"))).map_err(validation)?;
+        require_acts_for(actor, listing.owner.as_str(), "post listings for this organization")?;
         Ok(self.store.insert_listing(&listing)?)
     }
 
-    /// Replaces a listing.
-    pub fn update_listing(&self, id: &str, body: &Value, expected_version: Option<i64>) -> AppResult<Versioned<Listing>> {
+    /// Replaces a listing (members of its owner, and of the new owner when it changes).
+    pub fn update_listing(
+        &self,
+        actor: &Actor,
+        id: &str,
+        body: &Value,
+        expected_version: Option<i64>,
+    ) -> AppResult<Versioned<Listing>> {
+        // Permission before validation: a stranger learns nothing from the field checks.
+        let current = self.listing(id)?;
+        require_acts_for(actor, current.record.owner.as_str(), "change this listing")?;
         let (mut map, body_version) = split_version(body_object(body)?)?;
         check_path_id(&mut map, id)?;
         let (listing, _) = parse::listing(&map, None).map_err(validation)?;
+        require_acts_for(actor, listing.owner.as_str(), "give a listing to this organization")?;
         Ok(self.store.update_listing(&listing, expected_version.or(body_version))?)
     }
 
     /// Withdraws a listing: it stays stored but is never shown or matched again.
-    pub fn withdraw_listing(&self, id: &str, expected_version: Option<i64>) -> AppResult<Versioned<Listing>> {
+    pub fn withdraw_listing(&self, actor: &Actor, id: &str, expected_version: Option<i64>) -> AppResult<Versioned<Listing>> {
         let current = self.listing(id)?;
+        require_acts_for(actor, current.record.owner.as_str(), "withdraw this listing")?;
         let mut listing = current.record;
         listing.status = ListingStatus::Withdrawn;
         Ok(self.store.update_listing(&listing, Some(expected_version.unwrap_or(current.version)))?)
     }
 
-    /// Deletes a listing.
-    pub fn delete_listing(&self, id: &str) -> AppResult<()> {
+    /// Deletes a listing (members of its owner and administrators).
+    pub fn delete_listing(&self, actor: &Actor, id: &str) -> AppResult<()> {
+        let current = self.listing(id)?;
+        require_acts_for(actor, current.record.owner.as_str(), "delete this listing")?;
         if self.store.delete_listing(id)? {
             Ok(())
         } else {

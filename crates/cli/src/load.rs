@@ -31,7 +31,15 @@ fn organization(id: &str) -> Value {
 }
 
 /// Runs the load and returns the figures as JSON.
-pub(crate) fn run(base: &str, duration: Duration, workers: usize, write_share: f64, quiet: bool) -> Result<Value> {
+pub(crate) fn run(
+    base: &str,
+    duration: Duration,
+    workers: usize,
+    write_share: f64,
+    token: Option<String>,
+    quiet: bool,
+) -> Result<Value> {
+    let authorization = format!("Bearer {}", token.unwrap_or_default());
     let base = base.trim_end_matches('/').to_owned();
     let run_id = format!("{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis());
     let shared = Arc::new(Shared::default());
@@ -40,6 +48,7 @@ pub(crate) fn run(base: &str, duration: Duration, workers: usize, write_share: f
     let mut handles = Vec::new();
     for worker in 0..workers {
         let (shared, stop, base, run_id) = (shared.clone(), stop.clone(), base.clone(), run_id.clone());
+        let authorization = authorization.clone();
         handles.push(std::thread::spawn(move || {
             let agent = agent();
             let mut rng = fastrand_like(worker as u64 + 1);
@@ -51,7 +60,10 @@ pub(crate) fn run(base: &str, duration: Duration, workers: usize, write_share: f
                     n += 1;
                     let id = format!("load-{run_id}-{worker}-{n}");
                     shared.writes.fetch_add(1, Ordering::Relaxed);
-                    match agent.post(&format!("{base}/api/v1/organizations")).send_json(organization(&id)) {
+                    match agent
+                        .post(&format!("{base}/api/v1/organizations"))
+                        .header("Authorization", &authorization)
+                        .send_json(organization(&id)) {
                         // 409: a retried request whose first attempt committed.
                         Ok(r) if r.status().is_success() || r.status().as_u16() == 409 => {
                             if let Ok(mut acked) = shared.acked.lock() {

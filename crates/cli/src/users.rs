@@ -51,11 +51,7 @@ pub(crate) enum UserCommand {
 }
 
 fn operator() -> Actor {
-    Actor {
-        user_id: "cli".into(),
-        organizations: vec![],
-        is_admin: true,
-    }
+    Actor::operator()
 }
 
 fn read_password(from_stdin: bool) -> Result<String> {

@@ -118,7 +118,7 @@ backend_tests! {
             r#"{"type":"tie","id":"t-br-ae","from":"br-agri","to":"ae-fund","kind":"contract","date":"2025-09-01"}"#,
         ]);
         hub.record_tie_outcome(&member("hk-uni"), "t-hk-ae", &says("no_follow_up")).unwrap();
-        hub.delete_organization("sg-port").unwrap();
+        hub.delete_organization(&Actor::operator(), "sg-port").unwrap();
         assert!(network.tie("t-br-ae").unwrap().is_none(), "not before the poll");
         follower.poll().unwrap();
         let tie = network.tie("t-br-ae").unwrap().unwrap();
@@ -173,8 +173,8 @@ backend_tests! {
             serde_json::json!({"id": id, "owner": owner, "direction": direction, "category": "service",
                 "title": "durian cold chain logistics", "body": "durian cold chain logistics", "language": "en"})
         };
-        hub.create_listing(&listing("seek-sz", "sz-import", "seek")).unwrap();
-        hub.create_listing(&listing("offer-ae", "ae-fund", "offer")).unwrap();
+        hub.create_listing(&Actor::operator(), &listing("seek-sz", "sz-import", "seek")).unwrap();
+        hub.create_listing(&Actor::operator(), &listing("offer-ae", "ae-fund", "offer")).unwrap();
         let matcher = hub.build_matcher(&NoProgress).unwrap();
         let plain = matcher.matches("seek-sz", 10, false, MatchMode::Full).unwrap();
         assert!(plain[0].reasons.iter().all(|r| r.signal != MatchSignal::WarmIntroduction));

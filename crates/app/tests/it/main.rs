@@ -7,7 +7,7 @@ mod events;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use bridgehub_app::{Hub, NoProgress, TextEmbedder};
+use bridgehub_app::{Actor, Hub, NoProgress, TextEmbedder};
 use serde_json::json;
 
 /// A deterministic stand-in for the sentence model that counts the texts it embeds, to
@@ -45,13 +45,13 @@ fn embeddings_are_computed_once_per_text_and_recomputed_when_it_changes() {
     let dir = tempfile::tempdir().unwrap();
     let embedder = Arc::new(CountingEmbedder { calls: AtomicUsize::new(0) });
     let hub = Hub::open(dir.path().join("hub.db").to_str().unwrap()).unwrap().with_embedder(embedder.clone());
-    hub.create_organization(&json!({"id": "o1", "name": "A", "kind": "enterprise", "country": "VN"})).unwrap();
-    hub.create_organization(&json!({"id": "o2", "name": "B", "kind": "enterprise", "country": "CN"})).unwrap();
+    hub.create_organization(&Actor::operator(), &json!({"id": "o1", "name": "A", "kind": "enterprise", "country": "VN"})).unwrap();
+    hub.create_organization(&Actor::operator(), &json!({"id": "o2", "name": "B", "kind": "enterprise", "country": "CN"})).unwrap();
     let listing = |id: &str, owner: &str, direction: &str, title: &str| {
         json!({"id": id, "owner": owner, "direction": direction, "category": "service", "title": title, "body": title, "language": "en"})
     };
-    hub.create_listing(&listing("l1", "o1", "offer", "cold storage")).unwrap();
-    hub.create_listing(&listing("l2", "o2", "seek", "cold storage wanted")).unwrap();
+    hub.create_listing(&Actor::operator(), &listing("l1", "o1", "offer", "cold storage")).unwrap();
+    hub.create_listing(&Actor::operator(), &listing("l2", "o2", "seek", "cold storage wanted")).unwrap();
     let matcher = hub.build_matcher(&NoProgress).unwrap();
     assert_eq!(embedder.calls.load(Ordering::SeqCst), 2);
     assert_eq!(matcher.stats().with_embeddings, 2);
@@ -61,7 +61,7 @@ fn embeddings_are_computed_once_per_text_and_recomputed_when_it_changes() {
     hub.build_matcher(&NoProgress).unwrap();
     assert_eq!(embedder.calls.load(Ordering::SeqCst), 2);
     // A changed text is embedded again.
-    hub.update_listing("l1", &listing("l1", "o1", "offer", "frozen fruit storage"), None).unwrap();
+    hub.update_listing(&Actor::operator(), "l1", &listing("l1", "o1", "offer", "frozen fruit storage"), None).unwrap();
     hub.build_matcher(&NoProgress).unwrap();
     assert_eq!(embedder.calls.load(Ordering::SeqCst), 3);
 }

@@ -9,6 +9,7 @@ use bridgehub_app::{Hub, ListingFilter};
 use serde_json::Value;
 
 use super::{blocking, if_match};
+use crate::auth::ApiUser;
 use crate::dto::{ListingPage, ListingParams, ListingView};
 use crate::error::{ApiError, ErrorBody};
 
@@ -49,13 +50,15 @@ pub(crate) async fn get(State(hub): State<Hub>, Path(id): Path<String>) -> Resul
 /// Post a listing (exchange-format fields; `id` is made when absent; `owner` must exist).
 #[utoipa::path(post, path = "/api/v1/listings", tag = "listings",
     request_body = bridgehub_exchange::ListingRecord,
-    responses((status = 201, body = ListingView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = ListingView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn create(
     State(hub): State<Hub>,
+    ApiUser(user): ApiUser,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let Json(body) = body?;
-    let listing = blocking(hub, move |hub| hub.create_listing(&body)).await?;
+    let actor = user.actor();
+    let listing = blocking(hub, move |hub| hub.create_listing(&actor, &body)).await?;
     let location = format!("/api/v1/listings/{}", listing.record.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(ListingView::from(listing))))
 }
@@ -64,38 +67,47 @@ pub(crate) async fn create(
 #[utoipa::path(put, path = "/api/v1/listings/{id}", tag = "listings",
     params(("id" = String, Path, description = "Listing id")),
     request_body = bridgehub_exchange::ListingRecord,
-    responses((status = 200, body = ListingView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ListingView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn update(
     State(hub): State<Hub>,
+    ApiUser(user): ApiUser,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<ListingView>, ApiError> {
     let Json(body) = body?;
     let version = if_match(&headers)?;
-    let listing = blocking(hub, move |hub| hub.update_listing(&id, &body, version)).await?;
+    let actor = user.actor();
+    let listing = blocking(hub, move |hub| hub.update_listing(&actor, &id, &body, version)).await?;
     Ok(Json(listing.into()))
 }
 
 /// Withdraw a listing: kept on record, never shown or matched again.
 #[utoipa::path(post, path = "/api/v1/listings/{id}/withdraw", tag = "listings",
     params(("id" = String, Path, description = "Listing id")),
-    responses((status = 200, body = ListingView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = ListingView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub(crate) async fn withdraw(
     State(hub): State<Hub>,
+    ApiUser(user): ApiUser,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<ListingView>, ApiError> {
     let version = if_match(&headers)?;
-    let listing = blocking(hub, move |hub| hub.withdraw_listing(&id, version)).await?;
+    let actor = user.actor();
+    let listing = blocking(hub, move |hub| hub.withdraw_listing(&actor, &id, version)).await?;
     Ok(Json(listing.into()))
 }
 
 /// Delete a listing.
 #[utoipa::path(delete, path = "/api/v1/listings/{id}", tag = "listings",
     params(("id" = String, Path, description = "Listing id")),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
-pub(crate) async fn delete(State(hub): State<Hub>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-    blocking(hub, move |hub| hub.delete_listing(&id)).await?;
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn delete(
+    State(hub): State<Hub>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let actor = user.actor();
+    blocking(hub, move |hub| hub.delete_listing(&actor, &id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

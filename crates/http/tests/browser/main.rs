@@ -86,7 +86,7 @@ fn seed(hub: &Hub) -> (String, Actor) {
         json!({"id": id, "owner": owner, "direction": direction, "category": "service", "title": title, "body": body,
                "language": language, "sectors": sectors, "target_countries": [], "target_groups": [], "expires": null})
     };
-    hub.create_listing(&listing(
+    hub.create_listing(&Actor::operator(), &listing(
         B_LISTING,
         &b_org,
         "offer",
@@ -112,9 +112,9 @@ fn seed(hub: &Hub) -> (String, Actor) {
             ["finance", "infrastructure"],
         ),
     ] {
-        hub.create_organization(&json!({"id": id, "name": format!("Org {id}"), "kind": "enterprise", "country": country, "sectors": sectors}))
+        hub.create_organization(&Actor::operator(), &json!({"id": id, "name": format!("Org {id}"), "kind": "enterprise", "country": country, "sectors": sectors}))
             .expect("other organization");
-        hub.create_listing(&listing(
+        hub.create_listing(&Actor::operator(), &listing(
             &format!("lst-{id}"),
             id,
             "offer",

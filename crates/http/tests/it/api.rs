@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use bridgehub_testkit::backend_tests;
 
-use crate::{listing_body, org_body, TestApp};
+use crate::{listing_body, member, org_body, TestApp};
 
 backend_tests! {
     fn health_and_readiness_answer(db) {
@@ -32,6 +32,8 @@ backend_tests! {
             ("/api/v1/listings", vec!["get", "post"]),
             ("/api/v1/listings/{id}", vec!["get", "put", "delete"]),
             ("/api/v1/listings/{id}/withdraw", vec!["post"]),
+            ("/api/v1/session", vec!["post", "delete"]),
+            ("/api/v1/introductions", vec!["get", "post"]),
         ("/api/v1/listings/{id}/matches", vec!["get"]),
         ("/api/v1/organizations/{id}/recommendations", vec!["get"]),
             ("/api/v1/people", vec!["get"]),
@@ -158,6 +160,44 @@ backend_tests! {
         assert!(app.get("/api/v1/listings").1["items"].as_array().unwrap().is_empty(), "withdrawn listings are not listed");
         assert_eq!(app.get("/api/v1/listings?include_inactive=true").1["items"].as_array().unwrap().len(), 1);
         assert_eq!(app.delete("/api/v1/listings/lst-1"), 204);
+    }
+
+    fn directory_writes_need_a_session_and_membership(db) {
+        let app = TestApp::spawn(&db);
+        let (ana, ana_org) = member(&app, "ana@vn.example", "VN");
+        let (bo, bo_org) = member(&app, "bo@th.example", "TH");
+
+        // Anonymous writes are refused before anything is read or stored.
+        let (status, error) = app.post_as(None, "/api/v1/organizations", &org_body("org-anon", "VN"));
+        assert_eq!((status, error["error"]["code"].as_str()), (401, Some("unauthenticated")));
+        let (status, error) = app.post_as(None, "/api/v1/listings", &listing_body("lst-anon", &ana_org));
+        assert_eq!((status, error["error"]["code"].as_str()), (401, Some("unauthenticated")));
+        assert_eq!(app.get("/api/v1/organizations/org-anon").0, 404);
+
+        // Organizations are made at sign-up or by administrators.
+        let (status, error) = app.post_as(Some(&ana), "/api/v1/organizations", &org_body("org-ana-2", "VN"));
+        assert_eq!((status, error["error"]["code"].as_str()), (403, Some("forbidden")));
+
+        // A member posts for their own organization, not for someone else's.
+        let (status, created) = app.post_as(Some(&ana), "/api/v1/listings", &listing_body("lst-ana", &ana_org));
+        assert_eq!(status, 201, "{created}");
+        let (status, error) = app.post_as(Some(&ana), "/api/v1/listings", &listing_body("lst-fake", &bo_org));
+        assert_eq!((status, error["error"]["code"].as_str()), (403, Some("forbidden")));
+        assert_eq!(app.get("/api/v1/listings/lst-fake").0, 404);
+
+        // Another organization's member can neither withdraw, change nor delete it.
+        let (status, _) = app.post_as(Some(&bo), "/api/v1/listings/lst-ana/withdraw", &json!({}));
+        assert_eq!(status, 403);
+        assert_eq!(app.delete_as(Some(&bo), "/api/v1/listings/lst-ana"), 403);
+        assert_eq!(app.delete_as(None, "/api/v1/listings/lst-ana"), 401);
+        assert_eq!(app.delete_as(Some(&ana), &format!("/api/v1/organizations/{ana_org}")), 403, "only administrators delete organizations");
+        let (status, listing) = app.get("/api/v1/listings/lst-ana");
+        assert_eq!((status, listing["status"].as_str(), listing["version"].as_i64()), (200, Some("active"), Some(1)), "nothing changed");
+
+        // Its own member can.
+        let (status, withdrawn) = app.post_as(Some(&ana), "/api/v1/listings/lst-ana/withdraw", &json!({}));
+        assert_eq!((status, withdrawn["status"].as_str()), (200, Some("withdrawn")));
+        assert_eq!(app.delete_as(Some(&ana), "/api/v1/listings/lst-ana"), 204);
     }
 
     fn filters_and_cursor_paging_walk_the_whole_directory(db) {

@@ -10,16 +10,20 @@ mod web;
 
 use std::sync::mpsc;
 
-use bridgehub_app::Hub;
+use bridgehub_app::{Actor, Hub, NewOrganization, SignUp};
 use bridgehub_testkit::TestDb;
 use serde_json::{json, Value};
 use ureq::Agent;
 
-/// A running server with its own database, stopped when dropped.
+/// A running server with its own database, stopped when dropped. `get*` calls are
+/// anonymous; `post`, `post_raw`, `put` and `delete` carry the bearer token of an
+/// administrator made at start (the API refuses anonymous writes), `*_as` another one's.
 pub struct TestApp {
     pub base: String,
     pub agent: Agent,
     pub hub: Hub,
+    /// The administrator's bearer token.
+    pub admin_token: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -44,7 +48,8 @@ impl TestApp {
         });
         let addr = addr_rx.recv().expect("server address");
         let agent: Agent = Agent::config_builder().http_status_as_error(false).build().into();
-        TestApp { base: format!("http://{addr}"), agent, hub, stop: Some(stop_tx) }
+        let admin_token = administrator(&hub);
+        TestApp { base: format!("http://{addr}"), agent, hub, admin_token, stop: Some(stop_tx) }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -64,7 +69,16 @@ impl TestApp {
     }
 
     pub fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        let mut response = self.agent.post(&self.url(path)).send_json(body).expect("POST");
+        self.post_as(Some(&self.admin_token), path, body)
+    }
+
+    /// POST with `token` as bearer, or anonymously.
+    pub fn post_as(&self, token: Option<&str>, path: &str, body: &Value) -> (u16, Value) {
+        let mut request = self.agent.post(&self.url(path));
+        if let Some(token) = token {
+            request = request.header("Authorization", &format!("Bearer {token}"));
+        }
+        let mut response = request.send_json(body).expect("POST");
         let status = response.status().as_u16();
         (status, read_json(&mut response))
     }
@@ -73,6 +87,7 @@ impl TestApp {
         let mut response = self
             .agent
             .post(&self.url(path))
+            .header("Authorization", &format!("Bearer {}", self.admin_token))
             .header("content-type", "application/json")
             .send(body)
             .expect("POST");
@@ -81,7 +96,7 @@ impl TestApp {
     }
 
     pub fn put(&self, path: &str, body: &Value, if_match: Option<i64>) -> (u16, Value) {
-        let mut request = self.agent.put(&self.url(path));
+        let mut request = self.agent.put(&self.url(path)).header("Authorization", &format!("Bearer {}", self.admin_token));
         if let Some(version) = if_match {
             request = request.header("If-Match", &format!("\"{version}\""));
         }
@@ -91,7 +106,16 @@ impl TestApp {
     }
 
     pub fn delete(&self, path: &str) -> u16 {
-        self.agent.delete(&self.url(path)).call().expect("DELETE").status().as_u16()
+        self.delete_as(Some(&self.admin_token), path)
+    }
+
+    /// DELETE with `token` as bearer, or anonymously.
+    pub fn delete_as(&self, token: Option<&str>, path: &str) -> u16 {
+        let mut request = self.agent.delete(&self.url(path));
+        if let Some(token) = token {
+            request = request.header("Authorization", &format!("Bearer {token}"));
+        }
+        request.call().expect("DELETE").status().as_u16()
     }
 }
 
@@ -101,6 +125,43 @@ impl Drop for TestApp {
             let _ = stop.send(());
         }
     }
+}
+
+/// Makes an administrator account and returns a session token for it.
+fn administrator(hub: &Hub) -> String {
+    // One per server: several servers may share a database (multi-node tests).
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let form = SignUp {
+        email: format!("admin-{n}@hub.example"),
+        password: "correct horse battery staple".into(),
+        display_name: "Hub administrator".into(),
+        ..SignUp::default()
+    };
+    let user = hub.sign_up(&form).expect("sign up the administrator");
+    hub.set_admin(&Actor::operator(), &user.user_id, true).expect("make them an administrator");
+    hub.log_in(&form.email, &form.password, None, "test-setup").expect("log in the administrator").token
+}
+
+/// Signs up a user who is a member of a new organization `org` (as at sign-up) and
+/// returns (their token, the organization's id).
+pub fn member(app: &TestApp, email: &str, country: &str) -> (String, String) {
+    let form = SignUp {
+        email: email.into(),
+        password: "correct horse battery staple".into(),
+        display_name: email.into(),
+        organization: Some(NewOrganization {
+            name: format!("Org of {email}"),
+            kind: "enterprise".into(),
+            country: country.into(),
+            ..NewOrganization::default()
+        }),
+        ..SignUp::default()
+    };
+    let user = app.hub.sign_up(&form).expect("sign up");
+    let org = user.organizations.first().cloned().expect("the new organization");
+    let token = app.hub.log_in(&form.email, &form.password, None, "test-setup").expect("log in").token;
+    (token, org)
 }
 
 fn read_json(response: &mut ureq::http::Response<ureq::Body>) -> Value {
