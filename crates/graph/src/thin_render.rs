@@ -7,6 +7,9 @@ use std::fmt::Write;
 
 use crate::thin::{By, ThinTieMap, Verdict};
 
+/// Horizontal room the legend needs right of the labels (swatches at 0..256, text centred).
+const LEGEND_WIDTH: f64 = 280.0;
+
 /// Escapes text for XML content and attribute values.
 pub fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -110,7 +113,8 @@ impl ThinTieMap {
         let size = 16.0;
         let n = codes.len() as f64;
         let (left, top) = (label_width, label_width + 40.0);
-        let width = left + n * size + 20.0;
+        // Wide enough for the grid and for the legend (five swatches and "too small").
+        let width = (left + n * size + 20.0).max(left + LEGEND_WIDTH);
         let height = top + n * size + 70.0;
         let mut out = String::new();
         let _ = writeln!(
@@ -267,5 +271,27 @@ mod tests {
         );
         assert!(svg.contains("Southeast Asia"));
         assert!(!svg.contains("& "), "no unescaped ampersand");
+    }
+
+    #[test]
+    fn the_legend_fits_inside_a_small_map() {
+        let svg = map().to_svg();
+        let width: f64 = svg
+            .split("width=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .and_then(|w| w.parse().ok())
+            .expect("the svg's width");
+        // Every legend swatch ends inside the picture.
+        for rect in svg.split("<rect").skip(1) {
+            let attr = |name: &str| -> f64 {
+                rect.split(&format!(" {name}=\""))
+                    .nth(1)
+                    .and_then(|rest| rest.split('"').next())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0.0)
+            };
+            assert!(attr("x") + attr("width") <= width, "a rect ends at {} beyond {width}", attr("x") + attr("width"));
+        }
     }
 }
