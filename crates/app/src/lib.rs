@@ -47,7 +47,7 @@ pub use analytics::{
 pub use bench::{generate_records, match_bench, vector_bench, GeneratedCounts, MatchBenchOptions, VectorBenchOptions};
 pub use bridgehub_store::Change;
 pub use changes::{ChangeFollower, ChangeListener};
-pub use config::Config;
+pub use config::{AccountsConfig, Config};
 pub use demo::{DemoOptions, DemoReport};
 pub use embedding::{load_embedder, MODEL_ID};
 pub use directory::{ListingFilter, OrgFilter, PersonFilter, TieFilter, DEFAULT_LIMIT, MAX_LIMIT};

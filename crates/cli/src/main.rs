@@ -6,6 +6,7 @@ mod bench;
 mod events;
 mod load;
 mod matching;
+mod pages_bench;
 mod progress;
 mod schedule;
 mod users;
@@ -200,7 +201,10 @@ fn open_with_model(config: &Config) -> Result<Hub> {
 }
 
 fn open(config: &Config) -> Result<Hub> {
-    Hub::open(&config.db).with_context(|| format!("cannot open the database {}", config.db))
+    let policy = config.accounts.policy()?;
+    Ok(Hub::open(&config.db)
+        .with_context(|| format!("cannot open the database {}", config.db))?
+        .with_account_policy(policy))
 }
 
 fn run(cli: Cli) -> Result<()> {
