@@ -85,6 +85,19 @@ pub(crate) enum BenchCommand {
         #[arg(long, value_name = "FILE", default_value = "bench/results/vectors.json")]
         out: PathBuf,
     },
+    /// Web UI page times on a real database (e.g. the demo hub): the real server on
+    /// 127.0.0.1, every main page requested over HTTP, p50/p95/max per page.
+    Pages {
+        /// The hub to serve (e.g. the demo database `serve --demo` built).
+        #[arg(long, value_name = "DB")]
+        base_db: String,
+        /// Timed requests per page (after two warm-up requests).
+        #[arg(long, default_value_t = 50)]
+        requests: usize,
+        /// Where to write the JSON result.
+        #[arg(long, value_name = "FILE", default_value = "bench/results/pages.json")]
+        out: PathBuf,
+    },
     /// Mixed read/write load on a running hub (e.g. the cluster behind its balancer):
     /// workers create organizations with their own ids and read the directory; at the end
     /// every acknowledged write is read back. Failures are logged with their time.
@@ -101,6 +114,10 @@ pub(crate) enum BenchCommand {
         /// Share of requests that are writes, 0 to 1.
         #[arg(long, default_value_t = 0.3)]
         write_share: f64,
+        /// Session token of an administrator (`POST /api/v1/session`), sent as bearer
+        /// with the writes (creating organizations is for administrators).
+        #[arg(long, env = "BRIDGEHUB_TOKEN", hide_env_values = true)]
+        token: Option<String>,
         /// Where to write the JSON result.
         #[arg(long, value_name = "FILE", default_value = "bench/results/cluster-load.json")]
         out: PathBuf,
@@ -156,8 +173,15 @@ pub(crate) fn run(command: BenchCommand, quiet: bool) -> Result<()> {
             let result = bridgehub_app::vector_bench(&base, &bridgehub_app::VectorBenchOptions { vectors, queries, seed, graph: !exact_only })?;
             write_result(&out, &result)
         }
-        BenchCommand::Load { url, duration, workers, write_share, out } => {
-            let result = crate::load::run(&url, Duration::from_secs(duration), workers, write_share, quiet)?;
+        BenchCommand::Pages { base_db, requests, out } => {
+            let result = crate::pages_bench::run(&base_db, requests, quiet)?;
+            write_result(&out, &result)
+        }
+        BenchCommand::Load { url, duration, workers, write_share, token, out } => {
+            if write_share > 0.0 && token.is_none() {
+                anyhow::bail!("--token (or BRIDGEHUB_TOKEN) is required for writes: log in as an administrator with POST /api/v1/session and pass its token, or use --write-share 0");
+            }
+            let result = crate::load::run(&url, Duration::from_secs(duration), workers, write_share, token, quiet)?;
             if let Some(parent) = out.parent() {
                 std::fs::create_dir_all(parent).ok();
             }
