@@ -746,6 +746,51 @@ struct OrganizationPage<'a> {
     contact: Option<(String, String)>,
     own_orgs: Vec<(String, String)>,
     listings: Vec<ListingCard>,
+    /// "Who can introduce us?": the best paths from the viewer's organizations.
+    paths: Vec<PathView>,
+    /// Whether the paths section is shown (a signed-in viewer from another organization).
+    show_paths: bool,
+}
+
+/// One introduction path, as the page shows it.
+pub(crate) struct PathView {
+    /// Each node: link (empty for people, who have no page) and name.
+    steps: Vec<(String, String)>,
+    /// Path score (product of tie strengths), two decimals.
+    score: String,
+}
+
+/// The best paths (at most 3 hops, 3 per organization) from each of the viewer's
+/// organizations to `target`, through the ties the viewer may see, best first.
+fn intro_paths(hub: &Hub, network: &bridgehub_app::TieNetwork, ctx: &Ctx, target: &str) -> Vec<PathView> {
+    let Some(viewer) = &ctx.viewer else {
+        return Vec::new();
+    };
+    let actor = viewer.actor();
+    let mut found: Vec<bridgehub_app::IntroPath> = Vec::new();
+    for from in viewer.organizations.iter().filter(|o| o.as_str() != target).take(5) {
+        // An organization without any tie is not in the graph: no path, not an error.
+        match network.paths(Some(&actor), from, target, 3, 3) {
+            Ok(report) => found.extend(report.paths),
+            Err(err) => tracing::debug!(error = %err, "no introduction paths"),
+        }
+    }
+    found.sort_by(|a, b| b.score.total_cmp(&a.score));
+    found.truncate(5);
+    found
+        .into_iter()
+        .map(|p| PathView {
+            steps: p
+                .nodes
+                .iter()
+                .map(|id| match hub.organization(id) {
+                    Ok(o) => (format!("/organizations/{id}"), org_names(&o.record, ctx.locale).0),
+                    Err(_) => (String::new(), hub.person(id).map(|p| p.record.name).unwrap_or_else(|_| id.clone())),
+                })
+                .collect(),
+            score: format!("{:.2}", p.score),
+        })
+        .collect()
 }
 
 /// Names of the viewer's organizations (for "introduce us as ...").
@@ -772,6 +817,7 @@ pub(crate) async fn organization(
         return app_error(&ctx, err);
     }
     let c = ctx.clone();
+    let network = state.network.clone();
     let result = run(&state.hub, move |hub| {
         let org = hub.organization(&id)?.record;
         let contact = super::account::contact_for(hub, &c, &id)?;
@@ -786,10 +832,11 @@ pub(crate) async fn organization(
             .map(|l| listing_card(&c, l, Some(&org)))
             .collect();
         let own_orgs = own_org_names(hub, &c, Some(&id));
-        Ok((org, contact, listings, own_orgs))
+        let paths = intro_paths(hub, &network, &c, &id);
+        Ok((org, contact, listings, own_orgs, paths))
     })
     .await;
-    let (org, contact, listings, own_orgs) = match result {
+    let (org, contact, listings, own_orgs, paths) = match result {
         Ok(v) => v,
         Err(err) => return app_error(&ctx, err),
     };
@@ -821,9 +868,11 @@ pub(crate) async fn organization(
         description: org.description.clone().unwrap_or_default(),
         org: card,
         other_names,
+        show_paths: ctx.viewer.as_ref().is_some_and(|v| v.organizations.iter().any(|o| *o != org.id.as_str())),
         contact,
         own_orgs,
         listings,
+        paths,
     })
 }
 

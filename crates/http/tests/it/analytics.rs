@@ -122,6 +122,31 @@ backend_tests! {
         }
     }
 
+    fn the_organization_page_shows_who_can_introduce_you(db) {
+        let app = TestApp::spawn(&db);
+        let (token, sz) = sign_up(&app, "shenzhen", "CN");
+        seed(&app, &db, &sz);
+        until(&app, &format!("/api/v1/analytics/paths?from={sz}&to=ae-fund"), |b| !b["paths"].as_array().unwrap().is_empty());
+        let page = |token: Option<&str>| {
+            let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+            let mut request = agent.get(&app.url("/organizations/ae-fund"));
+            if let Some(token) = token {
+                request = request.header("Cookie", &format!("__Host-bridgehub-session={token}"));
+            }
+            let mut response = request.call().unwrap();
+            assert_eq!(response.status().as_u16(), 200);
+            response.body_mut().read_to_string().unwrap()
+        };
+        let signed_in = page(Some(&token));
+        let section = signed_in.split("id=\"paths\"").nth(1).expect("the paths section").split("</section>").next().unwrap();
+        assert!(section.contains("Who can introduce you?"), "{section}");
+        let broker = section.find("href=\"/organizations/sg-port\"").expect("the broker, linked");
+        let target = section.find("AE Fund").expect("the target");
+        assert!(section.find(&format!("href=\"/organizations/{sz}\"")).expect("the asker") < broker && broker < target, "{section}");
+        // Anonymous visitors get no paths section.
+        assert!(!page(None).contains("id=\"paths\""));
+    }
+
     fn paths_brokers_and_conflicts_read_the_live_graph(db) {
         let app = TestApp::spawn(&db);
         let (_, sz) = sign_up(&app, "shenzhen", "CN");
