@@ -188,22 +188,27 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientKey {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
-        let forwarded = || {
-            parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit(',').next())
-                .map(str::trim)
-                .filter(|v| !v.is_empty() && v.len() <= 64)
-                .map(str::to_owned)
-        };
-        let key = match peer {
-            Some(ip) if ip.is_loopback() => forwarded().unwrap_or_else(|| ip.to_string()),
-            Some(ip) => ip.to_string(),
-            None => forwarded().unwrap_or_else(|| "unknown".into()),
-        };
-        Ok(ClientKey(key))
+        Ok(ClientKey(client_key(peer, &parts.headers)))
+    }
+}
+
+/// The rate-limit key of a client (see [`ClientKey`]): the peer address, or for a peer on
+/// this machine (a balancer on loopback) the last `X-Forwarded-For` entry, the one that
+/// proxy added. Shared by the API and the web pages.
+pub fn client_key(peer: Option<std::net::IpAddr>, headers: &HeaderMap) -> String {
+    let forwarded = || {
+        headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && v.len() <= 64)
+            .map(str::to_owned)
+    };
+    match peer {
+        Some(ip) if ip.is_loopback() => forwarded().unwrap_or_else(|| ip.to_string()),
+        Some(ip) => ip.to_string(),
+        None => forwarded().unwrap_or_else(|| "unknown".into()),
     }
 }
 
@@ -254,6 +259,17 @@ mod tests {
             session_token(&headers),
             Some(("bearer-tok".into(), Via::Bearer))
         );
+    }
+
+    #[test]
+    fn the_client_key_trusts_forwarded_for_only_from_loopback() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.9, 198.51.100.7"));
+        let loopback = Some(std::net::IpAddr::from([127, 0, 0, 1]));
+        let remote = Some(std::net::IpAddr::from([192, 0, 2, 1]));
+        assert_eq!(client_key(loopback, &headers), "198.51.100.7", "the entry our balancer added");
+        assert_eq!(client_key(remote, &headers), "192.0.2.1", "a remote client cannot choose its key");
+        assert_eq!(client_key(loopback, &HeaderMap::new()), "127.0.0.1");
     }
 
     #[test]

@@ -204,13 +204,14 @@ fn strip_lang(path: &str, query: Option<&str>) -> String {
     }
 }
 
-/// The client's address for rate limits: the peer address of the connection.
+/// The client's key for rate limits, as the API computes it ([`crate::auth::client_key`]):
+/// behind the cluster's balancer on loopback, the address it forwarded.
 fn client_of(request: &Request) -> String {
-    request
+    let peer = request
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
+        .map(|c| c.0.ip());
+    crate::auth::client_key(peer, request.headers())
 }
 
 /// Builds the [`Ctx`] of a web request, refuses state-changing requests without a valid
