@@ -123,6 +123,7 @@ pub(crate) fn run(db: &str, requests: usize, quiet: bool) -> Result<Value> {
         ("opportunities, filtered", "/listings?direction=offer&sector=agrifood".to_owned()),
         ("events", "/events".to_owned()),
         ("thin-tie map", "/thin-ties?by=region".to_owned()),
+        ("thin-tie map's SVG", "/api/v1/analytics/thin-ties.svg?by=region".to_owned()),
         ("log in", "/login".to_owned()),
         ("sign up", "/signup".to_owned()),
     ];
@@ -152,8 +153,15 @@ pub(crate) fn run(db: &str, requests: usize, quiet: bool) -> Result<Value> {
         ..SignUp::default()
     })?;
     hub.set_admin(&Actor::operator(), &user.user_id, true)?;
+    // A member of the first organization, so the member-only pages (post a listing) render;
+    // the membership goes with the account at the end.
+    let mut organizations = Vec::new();
+    if let Some(org) = &first_org {
+        hub.add_membership(&Actor::operator(), &user.user_id, org)?;
+        organizations.push(org.clone());
+    }
     let token = hub.log_in(&email, &password, None, "bench-pages")?.token;
-    let actor = Actor { user_id: user.user_id.clone(), organizations: Vec::new(), is_admin: true };
+    let actor = Actor { user_id: user.user_id.clone(), organizations, is_admin: true };
 
     if !quiet {
         eprintln!("page benchmark: starting the server on {db} (building the match index) ...");
