@@ -51,6 +51,26 @@ pub struct EventInput {
     pub status: Option<EventStatus>,
 }
 
+/// An event with everything an organizer sets up front (`bridgehub event create FILE`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSetup {
+    /// The event.
+    pub event: EventInput,
+    /// Half-day sessions to cut into equal slots.
+    #[serde(default)]
+    pub sessions: Vec<SessionTemplate>,
+    /// Single slots.
+    #[serde(default)]
+    pub slots: Vec<SlotInput>,
+    /// Tables or booths.
+    #[serde(default)]
+    pub tables: Vec<TableInput>,
+    /// Organizer rules.
+    #[serde(default)]
+    pub rules: Option<EventRules>,
+}
+
 /// One slot to add, in the event's local time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlotInput {
@@ -325,6 +345,35 @@ impl Hub {
         Ok(stored)
     }
 
+    /// Creates an event with its sessions, slots, tables and rules (what an organizer's
+    /// setup file holds); the actor becomes its organizer. Every part is checked before
+    /// anything is written, so bad input stores nothing. Returns the event's details.
+    pub fn create_event_with_setup(&self, actor: &Actor, setup: &EventSetup) -> AppResult<EventDetails> {
+        check_event(&setup.event)?;
+        let (sessions, mut slots) = sessions_from(&setup.sessions)?;
+        slots.extend(slots_from(&setup.slots)?);
+        if slots.len() > MAX_EVENT_SLOTS {
+            return Err(invalid(
+                "slots",
+                format!("an event may have at most {MAX_EVENT_SLOTS} slots; this would make {}", slots.len()),
+            ));
+        }
+        check_slot_days(&setup.event.starts_on, &setup.event.ends_on, &slots)?;
+        let tables = tables_from(&setup.tables)?;
+        let event = self.create_event(actor, &setup.event)?;
+        let id = event.record.id.clone();
+        if !slots.is_empty() {
+            self.store.add_event_slots(&id, &sessions, &slots)?;
+        }
+        if !tables.is_empty() {
+            self.store.add_event_tables(&id, &tables)?;
+        }
+        if let Some(rules) = &setup.rules {
+            self.store.set_event_rules(&id, rules)?;
+        }
+        self.event_details(&id)
+    }
+
     /// Replaces an event's fields (organizers only); `expected_version` guards against
     /// lost updates.
     pub fn update_event(
@@ -427,27 +476,7 @@ impl Hub {
     ) -> AppResult<Vec<Slot>> {
         let snapshot = self.snapshot(event_id)?;
         require_organizer(actor, &snapshot)?;
-        let mut slots = Vec::new();
-        for (n, input) in inputs.iter().enumerate() {
-            let day = parse_day(&format!("slots[{n}].day"), &input.day)?;
-            let starts = parse_time(&format!("slots[{n}].starts"), &input.starts)?;
-            let ends = parse_time(&format!("slots[{n}].ends"), &input.ends)?;
-            if ends <= starts {
-                return Err(invalid(&format!("slots[{n}].ends"), "must be after starts"));
-            }
-            slots.push(Slot {
-                id: new_id("slt"),
-                session_id: None,
-                day: day.to_string(),
-                starts: hhmm(starts),
-                ends: hhmm(ends),
-                part: input.part.unwrap_or(if starts.hour() < 12 {
-                    DayPart::Am
-                } else {
-                    DayPart::Pm
-                }),
-            });
-        }
+        let slots = slots_from(inputs)?;
         self.store_slots(&snapshot, &[], &slots)
     }
 
@@ -461,45 +490,7 @@ impl Hub {
     ) -> AppResult<Vec<Slot>> {
         let snapshot = self.snapshot(event_id)?;
         require_organizer(actor, &snapshot)?;
-        let mut sessions = Vec::new();
-        let mut slots = Vec::new();
-        for (n, template) in templates.iter().enumerate() {
-            let field = |name: &str| format!("sessions[{n}].{name}");
-            let day = parse_day(&field("day"), &template.day)?;
-            let starts = parse_time(&field("starts"), &template.starts)?;
-            let ends = parse_time(&field("ends"), &template.ends)?;
-            if !(5..=240).contains(&template.slot_minutes) {
-                return Err(invalid(&field("slot_minutes"), "must be between 5 and 240"));
-            }
-            if ends <= starts {
-                return Err(invalid(&field("ends"), "must be after starts"));
-            }
-            let session = EventSession {
-                id: new_id("ses"),
-                day: day.to_string(),
-                part: template.part,
-                starts: hhmm(starts),
-                ends: hhmm(ends),
-                slot_minutes: template.slot_minutes,
-            };
-            let step = jiff::SignedDuration::from_mins(i64::from(template.slot_minutes));
-            let mut at = starts;
-            while let Ok(next) = at.checked_add(step) {
-                if next > ends || next <= at {
-                    break;
-                }
-                slots.push(Slot {
-                    id: new_id("slt"),
-                    session_id: Some(session.id.clone()),
-                    day: session.day.clone(),
-                    starts: hhmm(at),
-                    ends: hhmm(next),
-                    part: template.part,
-                });
-                at = next;
-            }
-            sessions.push(session);
-        }
+        let (sessions, slots) = sessions_from(templates)?;
         self.store_slots(&snapshot, &sessions, &slots)
     }
 
@@ -519,20 +510,7 @@ impl Hub {
             ));
         }
         let event = &snapshot.event.record;
-        let first = parse_day("starts_on", &event.starts_on)?;
-        let last = parse_day("ends_on", &event.ends_on)?;
-        for slot in slots {
-            let day = parse_day("day", &slot.day)?;
-            if day < first || day > last {
-                return Err(invalid(
-                    "day",
-                    format!(
-                        "{} is outside the event's days ({first} to {last})",
-                        slot.day
-                    ),
-                ));
-            }
-        }
+        check_slot_days(&event.starts_on, &event.ends_on, slots)?;
         self.store.add_event_slots(&event.id, sessions, slots)?;
         Ok(self.snapshot(&event.id)?.slots)
     }
@@ -546,27 +524,7 @@ impl Hub {
     ) -> AppResult<Vec<EventTable>> {
         let snapshot = self.snapshot(event_id)?;
         require_organizer(actor, &snapshot)?;
-        let mut tables = Vec::new();
-        for (n, input) in inputs.iter().enumerate() {
-            let name = input.name.trim();
-            if name.is_empty() || name.chars().count() > 100 {
-                return Err(invalid(
-                    &format!("tables[{n}].name"),
-                    "must be 1 to 100 characters",
-                ));
-            }
-            if !(1..=100).contains(&input.capacity) {
-                return Err(invalid(
-                    &format!("tables[{n}].capacity"),
-                    "must be between 1 and 100",
-                ));
-            }
-            tables.push(EventTable {
-                id: new_id("tbl"),
-                name: name.to_owned(),
-                capacity: input.capacity,
-            });
-        }
+        let tables = tables_from(inputs)?;
         self.store.add_event_tables(event_id, &tables)?;
         Ok(self.snapshot(event_id)?.tables)
     }
@@ -857,4 +815,116 @@ impl Hub {
         require_organizer(actor, &snapshot)?;
         Ok(snapshot.meetings)
     }
+}
+
+/// Checked slots from the caller's list (new ids; the part from the start time unless given).
+fn slots_from(inputs: &[SlotInput]) -> AppResult<Vec<Slot>> {
+    let mut slots = Vec::new();
+    for (n, input) in inputs.iter().enumerate() {
+        let day = parse_day(&format!("slots[{n}].day"), &input.day)?;
+        let starts = parse_time(&format!("slots[{n}].starts"), &input.starts)?;
+        let ends = parse_time(&format!("slots[{n}].ends"), &input.ends)?;
+        if ends <= starts {
+            return Err(invalid(&format!("slots[{n}].ends"), "must be after starts"));
+        }
+        slots.push(Slot {
+            id: new_id("slt"),
+            session_id: None,
+            day: day.to_string(),
+            starts: hhmm(starts),
+            ends: hhmm(ends),
+            part: input.part.unwrap_or(if starts.hour() < 12 {
+                DayPart::Am
+            } else {
+                DayPart::Pm
+            }),
+        });
+    }
+    Ok(slots)
+}
+
+/// Half-day sessions cut into equal slots: (sessions, slots), checked.
+fn sessions_from(templates: &[SessionTemplate]) -> AppResult<(Vec<EventSession>, Vec<Slot>)> {
+    let mut sessions = Vec::new();
+    let mut slots = Vec::new();
+    for (n, template) in templates.iter().enumerate() {
+        let field = |name: &str| format!("sessions[{n}].{name}");
+        let day = parse_day(&field("day"), &template.day)?;
+        let starts = parse_time(&field("starts"), &template.starts)?;
+        let ends = parse_time(&field("ends"), &template.ends)?;
+        if !(5..=240).contains(&template.slot_minutes) {
+            return Err(invalid(&field("slot_minutes"), "must be between 5 and 240"));
+        }
+        if ends <= starts {
+            return Err(invalid(&field("ends"), "must be after starts"));
+        }
+        let session = EventSession {
+            id: new_id("ses"),
+            day: day.to_string(),
+            part: template.part,
+            starts: hhmm(starts),
+            ends: hhmm(ends),
+            slot_minutes: template.slot_minutes,
+        };
+        let step = jiff::SignedDuration::from_mins(i64::from(template.slot_minutes));
+        let mut at = starts;
+        while let Ok(next) = at.checked_add(step) {
+            if next > ends || next <= at {
+                break;
+            }
+            slots.push(Slot {
+                id: new_id("slt"),
+                session_id: Some(session.id.clone()),
+                day: session.day.clone(),
+                starts: hhmm(at),
+                ends: hhmm(next),
+                part: template.part,
+            });
+            at = next;
+        }
+        sessions.push(session);
+    }
+    Ok((sessions, slots))
+}
+
+/// Checked tables from the caller's list (new ids).
+fn tables_from(inputs: &[TableInput]) -> AppResult<Vec<EventTable>> {
+    let mut tables = Vec::new();
+    for (n, input) in inputs.iter().enumerate() {
+        let name = input.name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(invalid(
+                &format!("tables[{n}].name"),
+                "must be 1 to 100 characters",
+            ));
+        }
+        if !(1..=100).contains(&input.capacity) {
+            return Err(invalid(
+                &format!("tables[{n}].capacity"),
+                "must be between 1 and 100",
+            ));
+        }
+        tables.push(EventTable {
+            id: new_id("tbl"),
+            name: name.to_owned(),
+            capacity: input.capacity,
+        });
+    }
+    Ok(tables)
+}
+
+/// Every slot falls on one of the event's days.
+fn check_slot_days(starts_on: &str, ends_on: &str, slots: &[Slot]) -> AppResult<()> {
+    let first = parse_day("starts_on", starts_on)?;
+    let last = parse_day("ends_on", ends_on)?;
+    for slot in slots {
+        let day = parse_day("day", &slot.day)?;
+        if day < first || day > last {
+            return Err(invalid(
+                "day",
+                format!("{} is outside the event's days ({first} to {last})", slot.day),
+            ));
+        }
+    }
+    Ok(())
 }

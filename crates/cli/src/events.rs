@@ -1,4 +1,4 @@
-//! `bridgehub event list|show|import-requests|schedule|agenda|ics`: events stored in the
+//! `bridgehub event create|list|show|import-requests|schedule|agenda|ics`: events stored in the
 //! hub, driven from the command line by whoever holds the database (an administrator:
 //! the CLI acts with administrator rights, as the user `cli`).
 
@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use bridgehub_app::{
-    Actor, Hub, MeetingRequestInput, Priority, RegistrationInput, RequestAnswer, ScheduleMode,
+    Actor, EventSetup, Hub, MeetingRequestInput, Priority, RegistrationInput, RequestAnswer, ScheduleMode,
     ScheduleOptions,
 };
 use clap::{Args, Subcommand, ValueEnum};
@@ -17,6 +17,18 @@ use serde::Deserialize;
 /// `bridgehub event ...`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum EventCommand {
+    /// Create an event from a JSON setup file: `{"event": {"title", "kind", "time_zone",
+    /// "starts_on", "ends_on", ...}, "sessions": [{"day", "part", "starts", "ends",
+    /// "slot_minutes"}], "slots": [{"day", "starts", "ends"}], "tables": [{"name",
+    /// "capacity"}], "rules": {...}}` (the API's bodies; see docs/events.md). Everything
+    /// is checked before anything is stored. Prints the event's details (JSON).
+    Create {
+        /// The setup file.
+        file: PathBuf,
+        /// The organizer: the e-mail address of an existing account.
+        #[arg(long)]
+        organizer: String,
+    },
     /// List events (JSON Lines).
     List {
         /// At most this many.
@@ -116,6 +128,20 @@ pub(crate) fn run(hub: &Hub, command: EventCommand) -> Result<()> {
     let actor = cli_actor();
     let mut out = std::io::stdout().lock();
     match command {
+        EventCommand::Create { file, organizer } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let setup: EventSetup = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not an event setup", file.display()))?;
+            let Some(user) = hub.find_user_by_email(&actor, &organizer)? else {
+                bail!("--organizer: no account has the e-mail address {organizer}; create one with `bridgehub user create`");
+            };
+            let organizer = Actor { user_id: user.id, organizations: Vec::new(), is_admin: false };
+            let details = hub
+                .create_event_with_setup(&organizer, &setup)
+                .with_context(|| format!("{}: the event was not created", file.display()))?;
+            writeln!(out, "{}", serde_json::to_string_pretty(&details)?)?;
+        }
         EventCommand::List { limit } => {
             let mut after: Option<String> = None;
             let mut left = limit;

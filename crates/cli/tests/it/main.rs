@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use bridgehub_testkit::backend_tests;
 
+mod events;
 mod users;
 
 fn bin() -> Command {
