@@ -52,7 +52,7 @@ pub(crate) fn reasons_json(m: &Match) -> Value {
     Value::Array(
         m.reasons
             .iter()
-            .map(|r| json!({"signal": r.signal.code(), "value": r.value, "contribution": r.contribution, "en": r.en, "zh": r.zh}))
+            .map(|r| json!({"signal": r.signal.code(), "value": r.value, "contribution": r.contribution, "en": r.en, "zh": r.zh, "zh_hant": r.zh_hant}))
             .collect(),
     )
 }
@@ -63,7 +63,7 @@ pub(crate) fn match_json(m: &Match) -> Value {
         "organization": m.organization_id,
         "score": m.score,
         "reasons": reasons_json(m),
-        "explanation": {"en": m.line_en, "zh": m.line_zh},
+        "explanation": {"en": m.line_en, "zh": m.line_zh, "zh_hant": m.line_zh_hant},
     })
 }
 

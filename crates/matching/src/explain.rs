@@ -1,4 +1,5 @@
-//! Reasons: each signal's value and contribution, and one readable line in en and zh.
+//! Reasons: each signal's value and contribution, and one readable line in en, zh (Simplified)
+//! and zh-Hant (Traditional).
 
 use bridgehub_domain::reference::{reference, Locale};
 use bridgehub_domain::{Category, CountryCode, GroupCode, LangTag, Sector};
@@ -51,107 +52,154 @@ pub struct Reason {
     pub contribution: f64,
     /// The reason in English.
     pub en: String,
-    /// The reason in Chinese.
+    /// The reason in Chinese (Simplified).
     pub zh: String,
+    /// The reason in Chinese (Traditional).
+    pub zh_hant: String,
+}
+
+/// Which Chinese script a phrase is written in.
+#[derive(Clone, Copy)]
+enum Script {
+    Hans,
+    Hant,
+}
+
+impl Script {
+    fn locale(self) -> Locale {
+        match self {
+            Script::Hans => Locale::ZhHans,
+            Script::Hant => Locale::ZhHant,
+        }
+    }
+
+    /// The phrase in this script: (Simplified, Traditional).
+    fn pick(self, hans: &'static str, hant: &'static str) -> &'static str {
+        match self {
+            Script::Hans => hans,
+            Script::Hant => hant,
+        }
+    }
+}
+
+const SCRIPTS: [Script; 2] = [Script::Hans, Script::Hant];
+
+/// The Chinese reason in both scripts from one function of the script.
+fn both(make: impl Fn(Script) -> String) -> (String, String) {
+    (make(SCRIPTS[0]), make(SCRIPTS[1]))
 }
 
 pub(crate) fn sector_reason(shared: &[Sector], value: f64, contribution: f64) -> Reason {
     let r = reference();
     let en: Vec<&str> = shared.iter().map(|s| r.sector_label(*s, Locale::En)).collect();
-    let zh: Vec<&str> = shared.iter().map(|s| r.sector_label(*s, Locale::ZhHans)).collect();
-    Reason {
-        signal: Signal::Sector,
-        value,
-        contribution,
-        en: format!("Same sector: {}", en.join(", ")),
-        zh: format!("同一行业：{}", zh.join("、")),
-    }
+    let (zh, zh_hant) = both(|script| {
+        let names: Vec<&str> = shared.iter().map(|s| r.sector_label(*s, script.locale())).collect();
+        format!("{}{}", script.pick("同一行业：", "同一行業："), names.join("、"))
+    });
+    Reason { signal: Signal::Sector, value, contribution, en: format!("Same sector: {}", en.join(", ")), zh, zh_hant }
 }
 
 pub(crate) fn category_reason(query: Category, candidate: Category, value: f64, contribution: f64) -> Reason {
-    let (en, zh) = if query == candidate {
-        (format!("Same kind of opportunity: {}", query.code().replace('_', " ")), format!("合作类型相同：{}", category_zh(query)))
+    let en = if query == candidate {
+        format!("Same kind of opportunity: {}", query.code().replace('_', " "))
     } else {
-        (
-            format!("Complementary: {} ↔ {}", query.code().replace('_', " "), candidate.code().replace('_', " ")),
-            format!("合作类型互补：{} ↔ {}", category_zh(query), category_zh(candidate)),
-        )
+        format!("Complementary: {} ↔ {}", query.code().replace('_', " "), candidate.code().replace('_', " "))
     };
-    Reason { signal: Signal::Category, value, contribution, en, zh }
+    let (zh, zh_hant) = both(|script| {
+        if query == candidate {
+            format!("{}{}", script.pick("合作类型相同：", "合作類型相同："), category_zh(query, script))
+        } else {
+            format!(
+                "{}{} ↔ {}",
+                script.pick("合作类型互补：", "合作類型互補："),
+                category_zh(query, script),
+                category_zh(candidate, script)
+            )
+        }
+    });
+    Reason { signal: Signal::Category, value, contribution, en, zh, zh_hant }
 }
 
-fn category_zh(category: Category) -> &'static str {
+fn category_zh(category: Category, script: Script) -> &'static str {
     match category {
-        Category::Investment => "投资",
-        Category::Distribution => "分销",
-        Category::Supply => "供应",
-        Category::Service => "服务",
-        Category::Research => "科研合作",
-        Category::Exchange => "交流项目",
-        Category::Talent => "人才",
-        Category::EventPartner => "活动合作",
-        Category::Other => "其他",
+        Category::Investment => script.pick("投资", "投資"),
+        Category::Distribution => script.pick("分销", "分銷"),
+        Category::Supply => script.pick("供应", "供應"),
+        Category::Service => script.pick("服务", "服務"),
+        Category::Research => script.pick("科研合作", "科研合作"),
+        Category::Exchange => script.pick("交流项目", "交流項目"),
+        Category::Talent => script.pick("人才", "人才"),
+        Category::EventPartner => script.pick("活动合作", "活動合作"),
+        Category::Other => script.pick("其他", "其他"),
     }
 }
 
 pub(crate) fn language_reason(shared: &LangTag, contribution: f64) -> Reason {
     let r = reference();
     let en = r.language_name(shared.as_str(), Locale::En).unwrap_or(shared.as_str()).to_owned();
-    let zh = r.language_name(shared.as_str(), Locale::ZhHans).unwrap_or(shared.as_str()).to_owned();
-    Reason { signal: Signal::Language, value: 1.0, contribution, en: format!("Both work in {en}"), zh: format!("双方均使用{zh}") }
+    let (zh, zh_hant) = both(|script| {
+        let name = r.language_name(shared.as_str(), script.locale()).unwrap_or(shared.as_str());
+        format!("{}{name}", script.pick("双方均使用", "雙方均使用"))
+    });
+    Reason { signal: Signal::Language, value: 1.0, contribution, en: format!("Both work in {en}"), zh, zh_hant }
 }
 
 pub(crate) fn targets_reason(country: Option<CountryCode>, group: Option<&GroupCode>, contribution: f64) -> Reason {
-    let r = reference();
-    let (en_name, zh_name) = match (group, country) {
-        (Some(group), _) => (group.grouping().name(Locale::En).to_owned(), group.grouping().name(Locale::ZhHans).to_owned()),
-        (None, Some(country)) => (
-            country.country().map(|c| c.names.get(Locale::En).to_owned()).unwrap_or_else(|| country.to_string()),
-            country.country().map(|c| c.names.get(Locale::ZhHans).to_owned()).unwrap_or_else(|| country.to_string()),
-        ),
-        (None, None) => (String::new(), String::new()),
+    let name = |locale: Locale| match (group, country) {
+        (Some(group), _) => group.grouping().name(locale).to_owned(),
+        (None, Some(country)) => country.country().map(|c| c.names.get(locale).to_owned()).unwrap_or_else(|| country.to_string()),
+        (None, None) => String::new(),
     };
-    let _ = r;
+    let (zh, zh_hant) = both(|script| {
+        format!("{}{}{}", script.pick("对方的目标地区", "對方的目標地區"), name(script.locale()), script.pick("包括您", "包括您"))
+    });
     Reason {
         signal: Signal::TargetsYou,
         value: 1.0,
         contribution,
-        en: format!("Their target {en_name} includes you"),
-        zh: format!("对方的目标地区{zh_name}包括您"),
+        en: format!("Their target {} includes you", name(Locale::En)),
+        zh,
+        zh_hant,
     }
 }
 
 pub(crate) fn similarity_reason(signal: Signal, value: f64, contribution: f64) -> Reason {
-    let (en, zh) = match signal {
-        Signal::Lexical => (format!("Shared keywords {value:.2}"), format!("关键词相似度 {value:.2}")),
-        _ => (format!("Text similarity {value:.2}"), format!("文本相似度 {value:.2}")),
-    };
-    Reason { signal, value, contribution, en, zh }
+    let lexical = signal == Signal::Lexical;
+    let en = if lexical { format!("Shared keywords {value:.2}") } else { format!("Text similarity {value:.2}") };
+    let (zh, zh_hant) = both(|script| {
+        let label = if lexical { script.pick("关键词相似度", "關鍵詞相似度") } else { script.pick("文本相似度", "文本相似度") };
+        format!("{label} {value:.2}")
+    });
+    Reason { signal, value, contribution, en, zh, zh_hant }
 }
 
-fn region_names(country: CountryCode) -> (String, String) {
+fn region_name(country: CountryCode, locale: Locale) -> String {
     let code = country.subregion();
     match reference().region(code) {
-        Some(region) => (region.names.get(Locale::En).to_owned(), region.names.get(Locale::ZhHans).to_owned()),
-        None => (code.to_owned(), code.to_owned()),
+        Some(region) => region.names.get(locale).to_owned(),
+        None => code.to_owned(),
     }
 }
 
 pub(crate) fn thin_tie_reason(a: CountryCode, b: CountryCode, ratio: f64, value: f64, contribution: f64) -> Reason {
-    let (a_en, a_zh) = region_names(a);
-    let (b_en, b_zh) = region_names(b);
-    let (en, zh) = if a.subregion() == b.subregion() {
-        (
-            format!("Ties within {a_en} are thin ({ratio:.2} of expected): a new bridge"),
-            format!("{a_zh}内部联系薄弱（为预期的 {ratio:.2}）：可搭建新桥梁"),
-        )
+    let within = a.subregion() == b.subregion();
+    let (a_en, b_en) = (region_name(a, Locale::En), region_name(b, Locale::En));
+    let en = if within {
+        format!("Ties within {a_en} are thin ({ratio:.2} of expected): a new bridge")
     } else {
-        (
-            format!("Ties between {a_en} and {b_en} are thin ({ratio:.2} of expected): a new bridge"),
-            format!("{a_zh}与{b_zh}之间联系薄弱（为预期的 {ratio:.2}）：可搭建新桥梁"),
-        )
+        format!("Ties between {a_en} and {b_en} are thin ({ratio:.2} of expected): a new bridge")
     };
-    Reason { signal: Signal::ThinTie, value, contribution, en, zh }
+    let (zh, zh_hant) = both(|script| {
+        let (a_zh, b_zh) = (region_name(a, script.locale()), region_name(b, script.locale()));
+        let thin = script.pick("联系薄弱（为预期的", "聯繫薄弱（為預期的");
+        let bridge = script.pick("）：可搭建新桥梁", "）：可搭建新橋樑");
+        if within {
+            format!("{a_zh}{}{thin} {ratio:.2}{bridge}", script.pick("内部", "內部"))
+        } else {
+            format!("{a_zh}{}{b_zh}{}{thin} {ratio:.2}{bridge}", script.pick("与", "與"), script.pick("之间", "之間"))
+        }
+    });
+    Reason { signal: Signal::ThinTie, value, contribution, en, zh, zh_hant }
 }
 
 pub(crate) fn warm_intro_reason(intro: &crate::WarmIntro) -> Reason {
@@ -161,14 +209,30 @@ pub(crate) fn warm_intro_reason(intro: &crate::WarmIntro) -> Reason {
         contribution: 0.0,
         en: format!("Warm introduction available via {}", intro.broker_name),
         zh: format!("可经由{}引荐", intro.broker_name),
+        zh_hant: format!("可經由{}引薦", intro.broker_name),
     }
 }
 
+/// The language of a reasons line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineLanguage {
+    /// English.
+    En,
+    /// Chinese, Simplified.
+    Zh,
+    /// Chinese, Traditional.
+    ZhHant,
+}
+
 /// The reasons as one line, most important first (`Same sector: logistics · ...`).
-pub(crate) fn line(reasons: &[Reason], chinese: bool) -> String {
+pub(crate) fn line(reasons: &[Reason], language: LineLanguage) -> String {
     reasons
         .iter()
-        .map(|r| if chinese { r.zh.as_str() } else { r.en.as_str() })
+        .map(|r| match language {
+            LineLanguage::En => r.en.as_str(),
+            LineLanguage::Zh => r.zh.as_str(),
+            LineLanguage::ZhHant => r.zh_hant.as_str(),
+        })
         .collect::<Vec<_>>()
         .join(" · ")
 }

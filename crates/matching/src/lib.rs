@@ -24,6 +24,6 @@ pub mod rules;
 mod score;
 
 pub use engine::{Engine, EngineStats, IndexedListing, MatchError, Owner, Query};
-pub use explain::{Reason, Signal};
+pub use explain::{LineLanguage, Reason, Signal};
 pub use network::{Network, WarmIntro};
 pub use score::{Match, MatchConfig, Mode};

@@ -4,7 +4,7 @@
 use bridgehub_domain::{Category, Listing, Sector};
 
 use crate::engine::Entry;
-use crate::explain::{self, Reason, Signal};
+use crate::explain::{self, LineLanguage, Reason, Signal};
 
 /// Which signals rank candidates (the baselines of the evaluation use one each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,8 +81,10 @@ pub struct Match {
     pub reasons: Vec<Reason>,
     /// The reasons as one line in English.
     pub line_en: String,
-    /// The reasons as one line in Chinese.
+    /// The reasons as one line in Chinese (Simplified).
     pub line_zh: String,
+    /// The reasons as one line in Chinese (Traditional).
+    pub line_zh_hant: String,
 }
 
 fn sector_overlap(a: &[Sector], b: &[Sector]) -> (f64, Vec<Sector>) {
@@ -169,8 +171,9 @@ pub(crate) fn score(
         listing_id: listing_id.to_owned(),
         organization_id: candidate.owner.id.clone(),
         score: total,
-        line_en: explain::line(&reasons, false),
-        line_zh: explain::line(&reasons, true),
+        line_en: explain::line(&reasons, LineLanguage::En),
+        line_zh: explain::line(&reasons, LineLanguage::Zh),
+        line_zh_hant: explain::line(&reasons, LineLanguage::ZhHant),
         reasons,
     }
 }
@@ -220,8 +223,9 @@ pub(crate) fn thin_tie_boost(m: &mut Match, a: bridgehub_domain::CountryCode, b:
     m.score += contribution;
     m.reasons.push(explain::thin_tie_reason(a, b, ratio, value, contribution));
     m.reasons.sort_by(|x, y| y.contribution.total_cmp(&x.contribution));
-    m.line_en = explain::line(&m.reasons, false);
-    m.line_zh = explain::line(&m.reasons, true);
+    m.line_en = explain::line(&m.reasons, LineLanguage::En);
+    m.line_zh = explain::line(&m.reasons, LineLanguage::Zh);
+    m.line_zh_hant = explain::line(&m.reasons, LineLanguage::ZhHant);
 }
 
 /// Adds "warm introduction available via X" when a broker ties the two owners.
@@ -231,7 +235,8 @@ pub(crate) fn warm_introduction(m: &mut Match, query_owner: &str, network: &dyn 
     }
     if let Some(intro) = network.warm_introduction(query_owner, &m.organization_id) {
         m.reasons.push(explain::warm_intro_reason(&intro));
-        m.line_en = explain::line(&m.reasons, false);
-        m.line_zh = explain::line(&m.reasons, true);
+        m.line_en = explain::line(&m.reasons, LineLanguage::En);
+        m.line_zh = explain::line(&m.reasons, LineLanguage::Zh);
+    m.line_zh_hant = explain::line(&m.reasons, LineLanguage::ZhHant);
     }
 }

@@ -32,8 +32,10 @@ pub(crate) struct ReasonView {
     pub(crate) contribution: f64,
     /// In English.
     pub(crate) en: String,
-    /// In Chinese.
+    /// In Chinese (Simplified).
     pub(crate) zh: String,
+    /// In Chinese (Traditional).
+    pub(crate) zh_hant: String,
 }
 
 /// The reasons as one readable line.
@@ -41,8 +43,10 @@ pub(crate) struct ReasonView {
 pub(crate) struct ExplanationView {
     /// In English.
     pub(crate) en: String,
-    /// In Chinese.
+    /// In Chinese (Simplified).
     pub(crate) zh: String,
+    /// In Chinese (Traditional).
+    pub(crate) zh_hant: String,
 }
 
 /// A recommended counterpart.
@@ -56,7 +60,7 @@ pub(crate) struct MatchView {
     pub(crate) score: f64,
     /// Reasons, largest contribution first.
     pub(crate) reasons: Vec<ReasonView>,
-    /// The reasons as one line in en and zh.
+    /// The reasons as one line in en, zh and zh-Hant.
     pub(crate) explanation: ExplanationView,
 }
 
@@ -69,9 +73,9 @@ impl From<Match> for MatchView {
             reasons: m
                 .reasons
                 .into_iter()
-                .map(|r| ReasonView { signal: r.signal.code().into(), value: r.value, contribution: r.contribution, en: r.en, zh: r.zh })
+                .map(|r| ReasonView { signal: r.signal.code().into(), value: r.value, contribution: r.contribution, en: r.en, zh: r.zh, zh_hant: r.zh_hant })
                 .collect(),
-            explanation: ExplanationView { en: m.line_en, zh: m.line_zh },
+            explanation: ExplanationView { en: m.line_en, zh: m.line_zh, zh_hant: m.line_zh_hant },
         }
     }
 }

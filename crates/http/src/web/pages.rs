@@ -929,23 +929,25 @@ pub(crate) async fn listing(
                 continue;
             };
             let other_owner = hub.organization(&m.organization_id).ok().map(|o| o.record);
-            let zh = c.locale != Locale::En;
+            let locale = c.locale;
             matches.push(MatchCard {
                 listing: listing_card(&c, &other.record, other_owner.as_ref()),
                 score: format!("{:.2}", m.score),
-                explanation: if zh {
-                    m.line_zh.clone()
-                } else {
-                    m.line_en.clone()
+                explanation: match locale {
+                    Locale::En => m.line_en.clone(),
+                    Locale::ZhHans => m.line_zh.clone(),
+                    Locale::ZhHant => m.line_zh_hant.clone(),
                 },
                 reasons: m
                     .reasons
                     .iter()
                     .map(|r| {
-                        (
-                            r.signal.code().to_owned(),
-                            if zh { r.zh.clone() } else { r.en.clone() },
-                        )
+                        let text = match locale {
+                            Locale::En => r.en.clone(),
+                            Locale::ZhHans => r.zh.clone(),
+                            Locale::ZhHant => r.zh_hant.clone(),
+                        };
+                        (r.signal.code().to_owned(), text)
                     })
                     .collect(),
             });

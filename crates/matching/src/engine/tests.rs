@@ -67,6 +67,8 @@ fn the_vietnamese_cold_chain_offer_tops_the_shenzhen_seek_with_reasons() {
     assert!(top.line_en.contains("Both work in English"), "{}", top.line_en);
     assert!(top.line_en.contains("Text similarity"), "{}", top.line_en);
     assert!(top.line_zh.contains("同一行业"), "{}", top.line_zh);
+    assert!(top.line_zh_hant.contains("同一行業"), "Traditional Chinese: {}", top.line_zh_hant);
+    assert!(top.reasons.iter().all(|r| !r.zh_hant.is_empty()), "every reason has a Traditional line");
     let total: f64 = top.reasons.iter().map(|r| r.contribution).sum();
     assert!((total - top.score).abs() < 1e-9, "contributions add up to the score");
     // Relaxed, the Thai offer may appear.
@@ -139,6 +141,7 @@ fn the_thin_tie_boost_is_off_by_default_and_lifts_thin_region_pairs_when_on() {
     assert!((reason.contribution - 0.2 * 0.75).abs() < 1e-12);
     assert!(reason.en.contains("thin") && reason.en.contains("Eastern Asia and Latin America"), "{}", reason.en);
     assert!(reason.zh.contains("联系薄弱"), "{}", reason.zh);
+    assert!(reason.zh_hant.contains("聯繫薄弱"), "{}", reason.zh_hant);
     let total: f64 = boosted[0].reasons.iter().map(|r| r.contribution).sum();
     assert!((total - boosted[0].score).abs() < 1e-9, "contributions still add up to the score");
     assert!(boosted.iter().find(|m| m.listing_id == "vn").unwrap().reasons.iter().all(|r| r.signal != Signal::ThinTie), "as expected: no boost");
@@ -155,6 +158,7 @@ fn a_warm_introduction_is_a_reason_that_adds_nothing() {
     assert_eq!(intro.contribution, 0.0);
     assert_eq!(intro.en, "Warm introduction available via Canton Fair Office");
     assert!(br.line_zh.contains("可经由Canton Fair Office引荐"), "{}", br.line_zh);
+    assert!(br.line_zh_hant.contains("可經由Canton Fair Office引薦"), "{}", br.line_zh_hant);
     let scores: Vec<(String, f64)> = matches.iter().map(|m| (m.listing_id.clone(), m.score)).collect();
     let plain_scores: Vec<(String, f64)> = plain.iter().map(|m| (m.listing_id.clone(), m.score)).collect();
     assert_eq!(scores, plain_scores, "ranking and scores unchanged");
