@@ -342,7 +342,45 @@ impl Hub {
         Ok(self.store.list_people(&query)?)
     }
 
-    /// A page of ties.
+    /// A page of ties with the ones `viewer` may not see left out, by the rules of the
+    /// introduction paths (`analytics::tie_visible`): ties between two organizations are
+    /// public; a tie with a person at an end is shown only to administrators and to
+    /// members of an organization at one of its ends. Decided from the store, so a tie
+    /// is never shown early or late. The cursor still walks the whole list, so a page may
+    /// hold fewer than `limit` items.
+    pub fn list_visible_ties(&self, viewer: Option<&Actor>, filter: &TieFilter) -> AppResult<Page<Versioned<Tie>>> {
+        let page = self.list_ties(filter)?;
+        if viewer.is_some_and(|a| a.is_admin) {
+            return Ok(page);
+        }
+        let mut is_org: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+        let mut items = Vec::with_capacity(page.items.len());
+        for tie in page.items {
+            let (from, to) = (tie.record.from.as_str(), tie.record.to.as_str());
+            if viewer.is_some_and(|a| a.acts_for(from) || a.acts_for(to)) {
+                items.push(tie);
+                continue;
+            }
+            let mut public = true;
+            for end in [from, to] {
+                let known = match is_org.get(end) {
+                    Some(known) => *known,
+                    None => {
+                        let known = self.store.organization(end)?.is_some();
+                        is_org.insert(end.to_owned(), known);
+                        known
+                    }
+                };
+                public &= known;
+            }
+            if public {
+                items.push(tie);
+            }
+        }
+        Ok(Page { items, next_cursor: page.next_cursor })
+    }
+
+    /// A page of every tie (operators: export, CLI).
     pub fn list_ties(&self, filter: &TieFilter) -> AppResult<Page<Versioned<Tie>>> {
         let query = TieQuery {
             party: non_empty(&filter.party).map(str::to_owned),

@@ -6,6 +6,7 @@ use axum::Json;
 use bridgehub_app::{Hub, PersonFilter, TieFilter};
 
 use super::blocking;
+use crate::auth::MaybeUser;
 use crate::dto::{PersonPage, PersonParams, PersonView, TieParams, TiePage};
 use crate::error::{ApiError, ErrorBody};
 
@@ -40,15 +41,19 @@ pub(crate) async fn get(State(hub): State<Hub>, Path(id): Path<String>) -> Resul
     Ok(Json(person.into()))
 }
 
-/// List ties, optionally those of one party.
+/// List ties, optionally those of one party. Ties with a person at an end are shown only
+/// to administrators and to members of the organization at the other end (the rules of
+/// the introduction paths); a page may therefore hold fewer items than `limit`.
 #[utoipa::path(get, path = "/api/v1/ties", tag = "ties", params(TieParams),
     responses((status = 200, body = TiePage), (status = 400, body = ErrorBody)))]
 pub(crate) async fn ties(
     State(hub): State<Hub>,
+    MaybeUser(user): MaybeUser,
     params: Result<Query<TieParams>, QueryRejection>,
 ) -> Result<Json<TiePage>, ApiError> {
     let Query(p) = params?;
     let filter = TieFilter { party: p.party, cursor: p.cursor, limit: p.limit };
-    let page = blocking(hub, move |hub| hub.list_ties(&filter)).await?;
+    let viewer = user.map(|u| u.actor());
+    let page = blocking(hub, move |hub| hub.list_visible_ties(viewer.as_ref(), &filter)).await?;
     Ok(Json(page.into()))
 }

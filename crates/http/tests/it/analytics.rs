@@ -122,6 +122,23 @@ backend_tests! {
         }
     }
 
+    fn the_tie_list_hides_a_persons_ties_from_the_public(db) {
+        let app = TestApp::spawn(&db);
+        let (_, sz) = sign_up(&app, "shenzhen", "CN");
+        seed(&app, &db, &sz);
+        until(&app, &format!("/api/v1/analytics/paths?from={sz}&to=ae-fund"), |b| !b["paths"].as_array().unwrap().is_empty());
+        let ids = |body: &Value| -> Vec<String> {
+            body["items"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_owned()).collect()
+        };
+        let (status, public) = app.get("/api/v1/ties?limit=100");
+        assert_eq!(status, 200);
+        assert_eq!(ids(&public), vec!["t-sg-ae".to_owned(), "t-sz-sg".to_owned()], "organization ties only: {public}");
+        assert!(!public.to_string().contains("consultancy"), "no evidence of a person's tie");
+        let (status, all) = call(&app, "GET", "/api/v1/ties?limit=100", Some(&app.admin_token), None);
+        assert_eq!(status, 200);
+        assert!(ids(&all).contains(&"t-ana-ke".to_owned()), "administrators see every tie: {all}");
+    }
+
     fn the_organization_page_shows_who_can_introduce_you(db) {
         let app = TestApp::spawn(&db);
         let (token, sz) = sign_up(&app, "shenzhen", "CN");
