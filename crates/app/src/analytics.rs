@@ -804,12 +804,21 @@ impl TieNetwork {
     }
 
     /// Conflicts of interest, looking back `years` years.
+    ///
+    /// A conflict check reads every tie, private ones (a person's, with their evidence)
+    /// included, so only administrators may run it; the CLI acts as one.
     pub fn conflicts(
         &self,
+        actor: &Actor,
         neutrals: &[String],
         parties: &[String],
         years: u32,
     ) -> AppResult<ConflictsReport> {
+        if !actor.is_admin {
+            return Err(AppError::Forbidden(
+                "conflict checks read private ties; only administrators may run them".into(),
+            ));
+        }
         let today = crate::today();
         self.with_graph(|g| conflicts_in(g, today, neutrals, parties, years))?
     }

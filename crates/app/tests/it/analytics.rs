@@ -134,7 +134,7 @@ backend_tests! {
         assert_eq!(live, fresh.paths(Some(&admin()), "sz-import", "br-agri", 3, 5).unwrap());
         assert_eq!(live.paths[0].nodes, ["sz-import", "hk-uni", "ae-fund", "br-agri"]);
         // Ana's partnership with AE Fund and AE Fund's new contract with BR Agri: a conflict.
-        let conflicts = network.conflicts(&["ana".into()], &["br-agri".into()], 5).unwrap().conflicts;
+        let conflicts = network.conflicts(&Actor::operator(), &["ana".into()], &["br-agri".into()], 5).unwrap().conflicts;
         assert_eq!(conflicts.len(), 1);
         assert_eq!(conflicts[0].path, ["ana", "ae-fund", "br-agri"]);
     }

@@ -357,16 +357,19 @@ pub(crate) struct ConflictsDoc {
 }
 
 /// Conflicts of interest: every direct tie within the window and every two-hop link
-/// through a partnership, contract or shared affiliation, with the evidence.
+/// through a partnership, contract or shared affiliation, with the evidence. It reads
+/// private ties, so administrators only.
 #[utoipa::path(post, path = "/api/v1/analytics/conflicts", tag = "analytics", request_body = ConflictsBody,
-    responses((status = 200, body = ConflictsDoc), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ConflictsDoc), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn conflicts(
     State(network): State<Arc<TieNetwork>>,
+    ApiUser(user): ApiUser,
     body: Result<Json<ConflictsBody>, JsonRejection>,
 ) -> Result<Json<ConflictsReport>, ApiError> {
     let Json(body) = body?;
+    let actor = user.actor();
     let report = on_network(network, move |n| {
-        n.conflicts(&body.neutrals, &body.parties, body.years.unwrap_or(5))
+        n.conflicts(&actor, &body.neutrals, &body.parties, body.years.unwrap_or(5))
     })
     .await?;
     Ok(Json(report))

@@ -166,7 +166,7 @@ backend_tests! {
 
     fn paths_brokers_and_conflicts_read_the_live_graph(db) {
         let app = TestApp::spawn(&db);
-        let (_, sz) = sign_up(&app, "shenzhen", "CN");
+        let (member, sz) = sign_up(&app, "shenzhen", "CN");
         seed(&app, &db, &sz);
         let path = format!("/api/v1/analytics/paths?from={sz}&to=ae-fund");
         let found = until(&app, &path, |b| !b["paths"].as_array().unwrap().is_empty());
@@ -185,8 +185,14 @@ backend_tests! {
         assert_eq!(brokers["brokers"][0]["id"], "sg-port", "SG Port bridges Eastern and Western Asia");
         let (status, body) = app.get("/api/v1/analytics/brokers?between=030");
         assert_eq!((status, body["error"]["field"].as_str()), (400, Some("between")));
-        let (status, report) = call(&app, "POST", "/api/v1/analytics/conflicts", None,
-            Some(&json!({"neutrals": ["ana"], "parties": ["ke-coop", "sg-port"]})));
+        // A conflict check reads private ties (Ana's contract and its evidence): administrators only.
+        let check = json!({"neutrals": ["ana"], "parties": ["ke-coop", "sg-port"]});
+        let (status, body) = call(&app, "POST", "/api/v1/analytics/conflicts", None, Some(&check));
+        assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthenticated")));
+        let (status, body) = call(&app, "POST", "/api/v1/analytics/conflicts", Some(&member), Some(&check));
+        assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")));
+        assert!(!body.to_string().contains("consultancy"));
+        let (status, report) = call(&app, "POST", "/api/v1/analytics/conflicts", Some(&app.admin_token), Some(&check));
         assert_eq!(status, 200);
         let conflicts = report["conflicts"].as_array().unwrap();
         assert_eq!(conflicts.len(), 2, "{report}");
@@ -194,7 +200,7 @@ backend_tests! {
         assert_eq!(conflicts[0]["kind"], "direct");
         assert_eq!(conflicts[0]["evidence"][0]["evidence"], "consultancy 2025/3");
         assert_eq!(conflicts[1]["path"], json!(["ana", "ae-fund", "sg-port"]));
-        let (status, body) = call(&app, "POST", "/api/v1/analytics/conflicts", None, Some(&json!({"neutrals": [], "parties": ["x"]})));
+        let (status, body) = call(&app, "POST", "/api/v1/analytics/conflicts", Some(&app.admin_token), Some(&json!({"neutrals": [], "parties": ["x"]})));
         assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_query")));
     }
 
