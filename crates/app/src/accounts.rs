@@ -262,7 +262,8 @@ pub struct IntroductionView {
     pub counterpart_contact: Option<Contact>,
 }
 
-fn random_hex(bytes: usize) -> AppResult<String> {
+/// `bytes` random bytes from the operating system, as hex (tokens, secrets).
+pub fn random_hex(bytes: usize) -> AppResult<String> {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf).map_err(|e| AppError::Io(format!("no randomness available: {e}")))?;
     Ok(hex(&buf))
@@ -1042,11 +1043,7 @@ impl Hub {
     }
 
     fn require_admin(actor: &Actor) -> AppResult<()> {
-        if actor.is_admin {
-            Ok(())
-        } else {
-            Err(forbidden("only administrators may do this"))
-        }
+        crate::actor::require_admin(actor, "only administrators may do this")
     }
 
     /// Every account (administrators only).

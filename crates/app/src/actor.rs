@@ -36,3 +36,12 @@ pub(crate) fn require_acts_for(actor: &Actor, organization: &str, what: &str) ->
         Err(AppError::Forbidden(format!("only members of {organization} (or an administrator) may {what}")))
     }
 }
+
+/// Fails with [`AppError::Forbidden`] and `why` unless the actor administers the hub.
+pub(crate) fn require_admin(actor: &Actor, why: &str) -> AppResult<()> {
+    if actor.is_admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(why.to_owned()))
+    }
+}

@@ -235,7 +235,8 @@ fn text_hash(text: &str) -> String {
     format!("{:016x}", bridgehub_domain::fnv1a(text))
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+/// The `p`-th percentile (0 to 100, nearest rank) of ascending `sorted`; 0 when empty.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

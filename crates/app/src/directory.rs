@@ -10,7 +10,7 @@ use bridgehub_exchange::parse;
 use bridgehub_store::{Counts, ListingQuery, OrgQuery, Page, PersonQuery, TieQuery, Versioned};
 use serde_json::{Map, Value};
 
-use crate::actor::require_acts_for;
+use crate::actor::{require_acts_for, require_admin};
 use crate::{Actor, AppError, AppResult, Hub};
 
 /// Default page size.
@@ -196,11 +196,7 @@ impl Hub {
     /// Creates an organization from an exchange-format object; `id` is made when absent.
     /// Administrators only (users create their own organization when they sign up).
     pub fn create_organization(&self, actor: &Actor, body: &Value) -> AppResult<Versioned<Organization>> {
-        if !actor.is_admin {
-            return Err(AppError::Forbidden(
-                "only administrators may create organizations; a new user creates one when signing up".into(),
-            ));
-        }
+        require_admin(actor, "only administrators may create organizations; a new user creates one when signing up")?;
         let (map, _) = split_version(body_object(body)?)?;
         let (org, _) = parse::organization(&map, Some(&new_id("org"))).map_err(validation)?;
         Ok(self.store.insert_organization(&org)?)
@@ -226,9 +222,7 @@ impl Hub {
     /// Deletes an organization with its listings and ties (administrators only: it also
     /// removes other organizations' ties to it).
     pub fn delete_organization(&self, actor: &Actor, id: &str) -> AppResult<()> {
-        if !actor.is_admin {
-            return Err(AppError::Forbidden("only administrators may delete organizations".into()));
-        }
+        require_admin(actor, "only administrators may delete organizations")?;
         if self.store.delete_organization(id)? {
             Ok(())
         } else {
@@ -350,30 +344,19 @@ impl Hub {
     /// hold fewer than `limit` items.
     pub fn list_visible_ties(&self, viewer: Option<&Actor>, filter: &TieFilter) -> AppResult<Page<Versioned<Tie>>> {
         let page = self.list_ties(filter)?;
-        if viewer.is_some_and(|a| a.is_admin) {
-            return Ok(page);
-        }
+        // Each end is looked up once per page.
         let mut is_org: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
         let mut items = Vec::with_capacity(page.items.len());
         for tie in page.items {
-            let (from, to) = (tie.record.from.as_str(), tie.record.to.as_str());
-            if viewer.is_some_and(|a| a.acts_for(from) || a.acts_for(to)) {
-                items.push(tie);
-                continue;
-            }
-            let mut public = true;
-            for end in [from, to] {
-                let known = match is_org.get(end) {
-                    Some(known) => *known,
-                    None => {
-                        let known = self.store.organization(end)?.is_some();
-                        is_org.insert(end.to_owned(), known);
-                        known
-                    }
-                };
-                public &= known;
-            }
-            if public {
+            let visible = crate::analytics::ends_visible(viewer, tie.record.from.as_str(), tie.record.to.as_str(), |end| {
+                if let Some(known) = is_org.get(end) {
+                    return Ok(*known);
+                }
+                let known = self.store.organization(end)?.is_some();
+                is_org.insert(end.to_owned(), known);
+                Ok::<_, AppError>(known)
+            })?;
+            if visible {
                 items.push(tie);
             }
         }

@@ -32,7 +32,7 @@ use bridgehub_store::{PgStore, SqliteStore, Store};
 
 pub use accounts::{
     AccountPolicy, IntroDirection, IntroductionRequest, IntroductionStatus, IntroductionView, LoggedIn, NewOrganization,
-    SessionUser, SignUp, TotpSetup, UserSummary, MIN_PASSWORD_CHARS,
+    random_hex, SessionUser, SignUp, TotpSetup, UserSummary, MIN_PASSWORD_CHARS,
 };
 pub use actor::Actor;
 pub use bridgehub_domain::Contact;
@@ -44,7 +44,7 @@ pub use analytics::{
     tie_visible, AgreedOutcome, AnalyticsSettings, OutcomeInput, OutcomeRecord, TieNetwork, TieOutcomeKind,
     TieOutcomeReport, HALF_LIFE_ENV, THIN_TIE_BOOST_ENV,
 };
-pub use bench::{generate_records, match_bench, vector_bench, GeneratedCounts, MatchBenchOptions, VectorBenchOptions};
+pub use bench::{generate_records, match_bench, percentile, vector_bench, GeneratedCounts, MatchBenchOptions, VectorBenchOptions};
 pub use bridgehub_store::Change;
 pub use changes::{ChangeFollower, ChangeListener};
 pub use config::{AccountsConfig, Config};

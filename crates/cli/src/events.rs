@@ -1,6 +1,6 @@
 //! `bridgehub event create|list|show|import-requests|schedule|agenda|ics`: events stored in the
 //! hub, driven from the command line by whoever holds the database (an administrator:
-//! the CLI acts with administrator rights, as the user `cli`).
+//! the CLI acts with administrator rights, as `Actor::operator()`).
 
 use std::io::{BufRead, Write as _};
 use std::path::PathBuf;
@@ -104,14 +104,6 @@ pub(crate) enum ModeArg {
     All,
 }
 
-fn cli_actor() -> Actor {
-    Actor {
-        user_id: "cli".into(),
-        organizations: vec![],
-        is_admin: true,
-    }
-}
-
 #[derive(Debug, Deserialize)]
 struct RequestLine {
     from: String,
@@ -125,7 +117,7 @@ struct RequestLine {
 }
 
 pub(crate) fn run(hub: &Hub, command: EventCommand) -> Result<()> {
-    let actor = cli_actor();
+    let actor = Actor::operator();
     let mut out = std::io::stdout().lock();
     match command {
         EventCommand::Create { file, organizer } => {

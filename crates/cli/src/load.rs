@@ -118,7 +118,7 @@ pub(crate) fn run(
     let failures = shared.failures.lock().map(|f| f.clone()).unwrap_or_default();
     let mut latencies = shared.latencies_ms.lock().map(|l| l.clone()).unwrap_or_default();
     latencies.sort_by(|a, b| a.total_cmp(b));
-    let pct = |p: f64| latencies.get(((latencies.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0);
+    let pct = |p: f64| bridgehub_app::percentile(&latencies, p * 100.0);
     Ok(json!({
         "benchmark": "load",
         "url": base,

@@ -8,87 +8,11 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use bridgehub_app::{Actor, Hub, ListingFilter, OrgFilter, SignUp};
+use bridgehub_app::{Actor, Hub, ListingFilter, OrgFilter, SignUp, percentile, random_hex};
 use serde_json::{Value, json};
 
 /// The page-time goal of issue #5, in milliseconds.
 const GOAL_MS: f64 = 50.0;
-
-struct Server {
-    base: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-fn start(hub: Hub) -> Result<Server> {
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<String, String>>();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let thread = std::thread::spawn(move || {
-        let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-            Ok(runtime) => runtime,
-            Err(e) => {
-                let _ = ready_tx.send(Err(format!("cannot start the runtime: {e}")));
-                return;
-            }
-        };
-        runtime.block_on(async move {
-            let (listener, addr) = match bridgehub_http::bind("127.0.0.1:0").await {
-                Ok(bound) => bound,
-                Err(e) => {
-                    let _ = ready_tx.send(Err(format!("cannot listen on 127.0.0.1: {e}")));
-                    return;
-                }
-            };
-            let ready = ready_tx.clone();
-            let result = bridgehub_http::serve_with(
-                listener,
-                hub,
-                async {
-                    let _ = stop_rx.await;
-                },
-                move || {
-                    let _ = ready.send(Ok(format!("http://{addr}")));
-                },
-            )
-            .await;
-            if let Err(e) = result {
-                let _ = ready_tx.send(Err(format!("the server failed: {e}")));
-            }
-        });
-    });
-    let base = ready_rx
-        .recv()
-        .context("the server thread stopped before it was ready")?
-        .map_err(anyhow::Error::msg)?;
-    Ok(Server { base, stop: Some(stop_tx), thread: Some(thread) })
-}
-
-/// A random number from the standard library's randomly keyed hasher (enough for a
-/// throw-away account that exists only while the benchmark runs).
-fn random_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
-    hasher.finish()
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted
-        .get(((sorted.len() as f64 - 1.0) * p).round() as usize)
-        .copied()
-        .unwrap_or(0.0)
-}
 
 /// Runs the benchmark over the hub at `db` and returns the figures.
 pub(crate) fn run(db: &str, requests: usize, quiet: bool) -> Result<Value> {
@@ -144,8 +68,8 @@ pub(crate) fn run(db: &str, requests: usize, quiet: bool) -> Result<Value> {
     ];
 
     // A temporary administrator for the signed-in pages.
-    let password = format!("bench-{:016x}-{:016x}", random_u64(), random_u64());
-    let email = format!("bench-pages-{:016x}@bridgehub.invalid", random_u64());
+    let password = format!("bench-{}", random_hex(16)?);
+    let email = format!("bench-pages-{}@bridgehub.invalid", random_hex(8)?);
     let user = hub.sign_up(&SignUp {
         email: email.clone(),
         password: password.clone(),
@@ -167,7 +91,9 @@ pub(crate) fn run(db: &str, requests: usize, quiet: bool) -> Result<Value> {
         eprintln!("page benchmark: starting the server on {db} (building the match index) ...");
     }
     let result = (|| -> Result<Value> {
-        let server = start(hub.clone())?;
+        let server = bridgehub_http::BackgroundServer::start(hub.clone(), "127.0.0.1:0")
+            .context("cannot start the server")?;
+        let base = format!("http://{}", server.addr());
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(30)))
@@ -178,7 +104,7 @@ pub(crate) fn run(db: &str, requests: usize, quiet: bool) -> Result<Value> {
         let mut client = 0u32;
         let all = anonymous.iter().map(|(n, p)| (*n, p.clone(), false)).chain(signed_in.iter().map(|(n, p)| (*n, p.clone(), true)));
         for (name, path, with_session) in all {
-            let url = format!("{}{path}", server.base);
+            let url = format!("{base}{path}");
             let mut times = Vec::with_capacity(requests);
             let mut bytes = 0usize;
             // Two warm-up requests, then the timed ones.
@@ -205,7 +131,7 @@ pub(crate) fn run(db: &str, requests: usize, quiet: bool) -> Result<Value> {
                 }
             }
             times.sort_by(f64::total_cmp);
-            let (p50, p95, max) = (percentile(&times, 0.5), percentile(&times, 0.95), percentile(&times, 1.0));
+            let (p50, p95, max) = (percentile(&times, 50.0), percentile(&times, 95.0), percentile(&times, 100.0));
             if !quiet {
                 eprintln!("  {name:<26} p50 {p50:6.1} ms  p95 {p95:6.1} ms  max {max:6.1} ms  ({bytes} bytes)");
             }

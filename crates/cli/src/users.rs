@@ -1,5 +1,5 @@
 //! `bridgehub user create|make-admin|list`: accounts, managed by whoever holds the
-//! database (the CLI acts with administrator rights, as the user `cli`). Passwords are
+//! database (the CLI acts with administrator rights, as `Actor::operator()`). Passwords are
 //! never taken as arguments (they would end up in shell history and `ps`): they come from
 //! standard input (`--password-stdin`) or `BRIDGEHUB_USER_PASSWORD`.
 
@@ -50,9 +50,6 @@ pub(crate) enum UserCommand {
     },
 }
 
-fn operator() -> Actor {
-    Actor::operator()
-}
 
 fn read_password(from_stdin: bool) -> Result<String> {
     if from_stdin {
@@ -72,7 +69,7 @@ fn read_password(from_stdin: bool) -> Result<String> {
 }
 
 fn user_id(hub: &Hub, email: &str) -> Result<String> {
-    match hub.find_user_by_email(&operator(), email)? {
+    match hub.find_user_by_email(&Actor::operator(), email)? {
         Some(user) => Ok(user.id),
         None => bail!("no account has the e-mail address {}", email.trim()),
     }
@@ -99,17 +96,17 @@ pub(crate) fn run(hub: &Hub, command: UserCommand) -> Result<()> {
             };
             let user = hub.sign_up(&form)?;
             if admin {
-                hub.set_admin(&operator(), &user.user_id, true)?;
+                hub.set_admin(&Actor::operator(), &user.user_id, true)?;
             }
             if let Some(org) = org {
-                hub.add_membership(&operator(), &user.user_id, &org)?;
+                hub.add_membership(&Actor::operator(), &user.user_id, &org)?;
             }
             println!("{}", user.user_id);
             Ok(())
         }
         UserCommand::MakeAdmin { email, revoke } => {
             let id = user_id(hub, &email)?;
-            hub.set_admin(&operator(), &id, !revoke)?;
+            hub.set_admin(&Actor::operator(), &id, !revoke)?;
             eprintln!(
                 "{} is {}an administrator",
                 email.trim(),
@@ -118,7 +115,7 @@ pub(crate) fn run(hub: &Hub, command: UserCommand) -> Result<()> {
             Ok(())
         }
         UserCommand::List { json } => {
-            let users = hub.list_users(&operator())?;
+            let users = hub.list_users(&Actor::operator())?;
             if json {
                 for user in &users {
                     println!("{}", serde_json::to_string(user)?);

@@ -241,6 +241,70 @@ pub async fn serve_with(
     result
 }
 
+/// The real server on a thread and a runtime of its own (two worker threads), for
+/// benchmarks and tests that drive it over HTTP from blocking code. [`BackgroundServer::start`] returns once the
+/// node's state is built and requests are answered; dropping it shuts the server down
+/// gracefully (requests in flight finish).
+pub struct BackgroundServer {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl BackgroundServer {
+    /// Serves `hub` on `addr` (`127.0.0.1:0` picks a free port).
+    pub fn start(hub: Hub, addr: &str) -> std::io::Result<BackgroundServer> {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<SocketAddr>>();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let addr = addr.to_owned();
+        std::thread::Builder::new().name("bridgehub-server".into()).spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+                Ok(runtime) => runtime,
+                Err(err) => {
+                    let _ = ready_tx.send(Err(err));
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                let (listener, bound) = match bind(&addr).await {
+                    Ok(bound) => bound,
+                    Err(err) => {
+                        let _ = ready_tx.send(Err(err));
+                        return;
+                    }
+                };
+                let ready = ready_tx.clone();
+                let stopped = async {
+                    let _ = stop_rx.await;
+                };
+                if let Err(err) = serve_with(listener, hub, stopped, move || {
+                    let _ = ready.send(Ok(bound));
+                })
+                .await
+                {
+                    let _ = ready_tx.send(Err(err));
+                }
+            });
+        })?;
+        let addr = ready_rx
+            .recv()
+            .map_err(|_| std::io::Error::other("the server thread stopped before it was ready"))??;
+        Ok(BackgroundServer { addr, stop: Some(stop_tx) })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for BackgroundServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
 /// How often an idle node looks for queued background jobs (scheduler runs).
 pub const JOB_POLL_INTERVAL: Duration = Duration::from_secs(1);
 

@@ -259,7 +259,7 @@ backend_tests! {
         let member = ana.actor();
         assert!(matches!(hub.list_users(&member).unwrap_err(), AppError::Forbidden(_)));
         assert!(matches!(hub.set_admin(&member, &ana.user_id, true).unwrap_err(), AppError::Forbidden(_)));
-        let operator = Actor { user_id: "operator".into(), organizations: vec![], is_admin: true };
+        let operator = Actor::operator();
         hub.set_admin(&operator, &ana.user_id, true).unwrap();
         assert!(matches!(hub.set_admin(&operator, "usr-none", true).unwrap_err(), AppError::NotFound { .. }));
         let admin = hub.log_in("ana@example.org", PASSWORD, None, "c").unwrap().session;

@@ -1231,9 +1231,7 @@ pub(crate) async fn create_listing(
         return to_login(&ctx);
     };
     let form = ListingForm::from_form(&FormData::parse(&body));
-    if !viewer.acts_for(&form.owner) {
-        return error_page(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
-    }
+    // The use case refuses (403) an owner the viewer does not act for.
     let json = form.to_json(None);
     let follower = state.follower.clone();
     let actor = viewer.actor();
@@ -1307,16 +1305,13 @@ pub(crate) async fn update_listing(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    if ctx.viewer.is_none() {
+    let Some(actor) = ctx.viewer.as_ref().map(|v| v.actor()) else {
         return to_login(&ctx);
-    }
+    };
     let form = ListingForm::from_form(&FormData::parse(&body));
     let c = ctx.clone();
     let follower = state.follower.clone();
     let result = run(&state.hub, move |hub| {
-        let Some(actor) = c.viewer.as_ref().map(|v| v.actor()) else {
-            return Err(AppError::Unauthenticated);
-        };
         let version = form.version.parse::<i64>().ok();
         // The use case checks that the viewer acts for the current and the new owner.
         match hub.update_listing(&actor, &id, &form.to_json(Some(&id)), version) {
@@ -1348,15 +1343,11 @@ pub(crate) async fn withdraw_listing(
     Extension(ctx): Extension<Ctx>,
     Path(id): Path<String>,
 ) -> Response {
-    if ctx.viewer.is_none() {
+    let Some(actor) = ctx.viewer.as_ref().map(|v| v.actor()) else {
         return to_login(&ctx);
-    }
-    let c = ctx.clone();
+    };
     let follower = state.follower.clone();
     let result = run(&state.hub, move |hub| {
-        let Some(actor) = c.viewer.as_ref().map(|v| v.actor()) else {
-            return Err(AppError::Unauthenticated);
-        };
         // The use case checks that the viewer acts for the owner.
         hub.withdraw_listing(&actor, &id, None)?;
         follower.poll()?;

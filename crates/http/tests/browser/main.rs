@@ -6,16 +6,16 @@
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (or `CHROMEDRIVER`,
 //! `CHROMIUM`) and the model (`BRIDGEHUB_MODEL`); without them the test fails and says so.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use bridgehub_app::{
     Actor, EventInput, Hub, NewOrganization, RegistrationInput, RequestAnswer, ScheduleOptions,
     SignUp, SlotInput, TableInput,
 };
+use bridgehub_http::BackgroundServer;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
@@ -184,53 +184,10 @@ fn accept_and_schedule(hub: &Hub, b: &Actor, event: &str) {
     );
 }
 
-struct Server {
-    base: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
-fn start_server(hub: Hub) -> Server {
-    let (addr_tx, addr_rx) = mpsc::channel();
-    let (ready_tx, ready_rx) = mpsc::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async move {
-            let (listener, addr) = bridgehub_http::bind("127.0.0.1:0").await.expect("bind");
-            addr_tx.send(addr).expect("send addr");
-            bridgehub_http::serve_with(
-                listener,
-                hub,
-                async {
-                    let _ = stop_rx.await;
-                },
-                move || {
-                    let _ = ready_tx.send(());
-                },
-            )
-            .await
-            .expect("serve");
-        });
-    });
-    let addr: SocketAddr = addr_rx.recv().expect("server address");
-    ready_rx.recv().expect("server ready");
-    // `localhost` (not 127.0.0.1): a secure context, so the browser keeps `__Host-` cookies over http.
-    Server {
-        base: format!("http://localhost:{}", addr.port()),
-        stop: Some(stop_tx),
-    }
+/// The server's base URL as the browser sees it: `localhost` (not 127.0.0.1) is a secure
+/// context, so the browser keeps `__Host-` cookies over http.
+fn browser_base(server: &BackgroundServer) -> String {
+    format!("http://localhost:{}", server.addr().port())
 }
 
 struct Driver(Child);
@@ -613,11 +570,7 @@ async fn flows(ui: &Ui, hub: &Hub, b: &Actor, b_org: &str) {
 
     // Administration: A becomes an administrator; an import preview lists every
     // problem with its line and field and stores nothing.
-    let root = Actor {
-        user_id: "operator".into(),
-        organizations: vec![],
-        is_admin: true,
-    };
+    let root = Actor::operator();
     let a_user = hub
         .find_user_by_email(&root, A_EMAIL)
         .expect("users")
@@ -719,7 +672,7 @@ fn the_main_flows_work_in_a_real_browser() {
         .expect("open hub")
         .with_embedder(embedder);
     let (b_org, b) = seed(&hub);
-    let server = start_server(hub.clone());
+    let server = BackgroundServer::start(hub.clone(), "127.0.0.1:0").expect("start the server");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -729,7 +682,7 @@ fn the_main_flows_work_in_a_real_browser() {
         let closer = client.clone();
         let ui = Ui {
             client,
-            base: server.base.clone(),
+            base: browser_base(&server),
             shots: shots.clone(),
         };
         // Close the browser session even when a step fails, then report the failure.

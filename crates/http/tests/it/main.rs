@@ -8,9 +8,8 @@ mod events;
 mod introductions;
 mod web;
 
-use std::sync::mpsc;
-
 use bridgehub_app::{Actor, Hub, NewOrganization, SignUp};
+use bridgehub_http::BackgroundServer;
 use bridgehub_testkit::TestDb;
 use serde_json::{json, Value};
 use ureq::Agent;
@@ -24,32 +23,18 @@ pub struct TestApp {
     pub hub: Hub,
     /// The administrator's bearer token.
     pub admin_token: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// Stops the server when the test app is dropped.
+    _server: BackgroundServer,
 }
 
 impl TestApp {
-    /// Starts a server over `db`.
+    /// Starts a server over `db` and waits until it answers.
     pub fn spawn(db: &TestDb) -> TestApp {
         let hub = Hub::open(&db.url).expect("open hub");
-        let (addr_tx, addr_rx) = mpsc::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let server_hub = hub.clone();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-            runtime.block_on(async move {
-                let (listener, addr) = bridgehub_http::bind("127.0.0.1:0").await.expect("bind");
-                addr_tx.send(addr).expect("send addr");
-                bridgehub_http::serve(listener, server_hub, async {
-                    let _ = stop_rx.await;
-                })
-                .await
-                .expect("serve");
-            });
-        });
-        let addr = addr_rx.recv().expect("server address");
+        let server = BackgroundServer::start(hub.clone(), "127.0.0.1:0").expect("start the server");
         let agent: Agent = Agent::config_builder().http_status_as_error(false).build().into();
         let admin_token = administrator(&hub);
-        TestApp { base: format!("http://{addr}"), agent, hub, admin_token, stop: Some(stop_tx) }
+        TestApp { base: format!("http://{}", server.addr()), agent, hub, admin_token, _server: server }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -116,14 +101,6 @@ impl TestApp {
             request = request.header("Authorization", &format!("Bearer {token}"));
         }
         request.call().expect("DELETE").status().as_u16()
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
     }
 }
 

@@ -482,7 +482,7 @@ backend_tests! {
         admin_login.log_in(&seeded.member_email);
         let admin_id = app.hub.session(admin_login.cookies.get("__Host-bridgehub-session").expect("session")).expect("session").expect("live").user_id;
         // Make the member an administrator to reach every form.
-        let root = Actor { user_id: "root".into(), organizations: vec![], is_admin: true };
+        let root = Actor::operator();
         app.hub.set_admin(&root, &admin_id, true).expect("make admin");
         let mut client = Client::new(&app);
         client.log_in(&seeded.member_email);
