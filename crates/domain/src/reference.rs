@@ -129,6 +129,16 @@ pub struct Grouping {
     /// Caveats about the definition.
     #[serde(default)]
     pub notes: String,
+    /// `members` as a set of bits indexed by [`country_bit`] (membership is asked for every
+    /// candidate a match query looks at).
+    #[serde(skip)]
+    member_bits: [u64; 11],
+}
+
+/// A bit number for each two-letter code (26 × 26 < 11 × 64).
+fn country_bit(code: [u8; 2]) -> Option<usize> {
+    let [a, b] = code;
+    (a.is_ascii_uppercase() && b.is_ascii_uppercase()).then(|| usize::from(a - b'A') * 26 + usize::from(b - b'A'))
 }
 
 impl Grouping {
@@ -143,7 +153,7 @@ impl Grouping {
 
     /// Whether a country belongs to the grouping.
     pub fn contains(&self, country: CountryCode) -> bool {
-        self.members.iter().any(|m| m.as_str() == country.as_str())
+        country_bit(country.0).is_some_and(|bit| self.member_bits[bit / 64] & (1 << (bit % 64)) != 0)
     }
 }
 
@@ -156,6 +166,7 @@ pub struct Reference {
     languages: BTreeMap<String, Names>,
     sectors: HashMap<&'static str, Names>,
     groups_of_country: HashMap<[u8; 2], Vec<usize>>,
+    grouping_idx: HashMap<String, usize>,
 }
 
 static REFERENCE: LazyLock<Reference> = LazyLock::new(Reference::load);
@@ -211,18 +222,22 @@ impl Reference {
                 sectors.insert(sector.code(), names_at(&row, 1));
             }
         }
-        let groupings: Vec<Grouping> =
+        let mut groupings: Vec<Grouping> =
             serde_json::from_str(GROUPINGS_JSON).expect("data/groupings.json is valid");
         let mut groups_of_country: HashMap<[u8; 2], Vec<usize>> = HashMap::new();
-        for (idx, group) in groupings.iter().enumerate() {
+        for (idx, group) in groupings.iter_mut().enumerate() {
             for member in &group.members {
                 let bytes = member.as_bytes();
                 if bytes.len() == 2 {
                     groups_of_country.entry([bytes[0], bytes[1]]).or_default().push(idx);
+                    if let Some(bit) = country_bit([bytes[0], bytes[1]]) {
+                        group.member_bits[bit / 64] |= 1 << (bit % 64);
+                    }
                 }
             }
         }
-        Reference { countries, country_idx, regions, groupings, languages, sectors, groups_of_country }
+        let grouping_idx = groupings.iter().enumerate().map(|(idx, g)| (g.code.clone(), idx)).collect();
+        Reference { countries, country_idx, regions, groupings, languages, sectors, groups_of_country, grouping_idx }
     }
 
     /// Every country, in code order.
@@ -252,7 +267,7 @@ impl Reference {
 
     /// The grouping with this code.
     pub fn grouping(&self, code: &str) -> Option<&Grouping> {
-        self.groupings.iter().find(|g| g.code == code)
+        self.grouping_idx.get(code).map(|&idx| &self.groupings[idx])
     }
 
     /// The groupings a country belongs to.
@@ -327,14 +342,14 @@ impl fmt::Display for CountryCode {
 
 /// The code of a grouping known to `data/groupings.json`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct GroupCode(String);
+pub struct GroupCode(String, usize);
 
 impl GroupCode {
     /// Parses a grouping code.
     pub fn parse(text: &str) -> Result<Self, String> {
         let code = text.trim().to_ascii_lowercase();
-        if reference().grouping(&code).is_some() {
-            Ok(GroupCode(code))
+        if let Some(&idx) = reference().grouping_idx.get(&code) {
+            Ok(GroupCode(code, idx))
         } else {
             let known: Vec<&str> = reference().groupings().iter().map(|g| g.code.as_str()).collect();
             Err(format!("\"{text}\" is not a known grouping; expected one of: {}", known.join(", ")))
@@ -347,9 +362,9 @@ impl GroupCode {
     }
 
     /// The grouping itself.
-    #[allow(clippy::expect_used)] // A GroupCode is only made by `parse`, which checked it exists.
+    /// (A GroupCode is only made by `parse`, which found the grouping and kept its place.)
     pub fn grouping(&self) -> &'static Grouping {
-        reference().grouping(&self.0).expect("GroupCode is checked at parse time")
+        &reference().groupings[self.1]
     }
 }
 
@@ -461,6 +476,11 @@ mod tests {
             assert!(!group.members.is_empty(), "{code} has members");
             for member in &group.members {
                 assert!(CountryCode::parse(member).is_ok(), "{code} member {member} is a country");
+            }
+            // The membership bits agree with the member list, for every country.
+            for country in reference().countries() {
+                let listed = group.members.iter().any(|m| m == country.code.as_str());
+                assert_eq!(group.contains(country.code), listed, "{} in {}", country.code.as_str(), group.code);
             }
         }
         assert!(members("gcc").contains(&CountryCode::parse("SA").unwrap()));
