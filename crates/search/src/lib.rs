@@ -13,4 +13,4 @@ mod vectors;
 
 pub use analyze::analyze;
 pub use lexical::{LexicalIndex, SearchError};
-pub use vectors::{dot, SearchKind, VectorIndex, ANN_THRESHOLD};
+pub use vectors::{dot, SearchKind, VectorIndex, ANN_THRESHOLD, QUANTIZED_SCAN_MIN};

@@ -1,8 +1,10 @@
 //! Dense vectors (L2-normalised embeddings) with inner-product top-k search.
 //!
-//! Below [`ANN_THRESHOLD`] live vectors a query scans them all (exact, O(n·d): about
-//! 1 ms at 10k × 384 and 10–20 ms at 100k, and the caller's filter is asked best-first,
-//! only until `k` passed). From the threshold on, [`VectorIndex::commit`] builds an
+//! Below [`QUANTIZED_SCAN_MIN`] live vectors a query scans them all (exact, O(n·d): about
+//! 1.5 ms at 10k × 384, and the caller's filter is asked best-first, only until `k`
+//! passed). From there to [`ANN_THRESHOLD`], a scan of sign-bit codes (48 bytes a vector)
+//! picks a shortlist that is scored exactly (about 3 ms at 100k, 15 ms at 1M). From the
+//! threshold on, [`VectorIndex::commit`] builds an
 //! HNSW graph (crate `hnsw_rs`, Malkov & Yashunin) over the stored vectors and queries walk
 //! the graph instead. Changes stay cheap and visible at once:
 //!
@@ -18,14 +20,17 @@
 
 use std::fmt;
 
+use half::f16;
+use half::slice::HalfFloatSliceExt;
 use hnsw_rs::prelude::{Distance, Hnsw};
 
 /// Live vectors from which [`VectorIndex::commit`] builds the HNSW graph (below it,
-/// queries scan every vector exactly). Measured (`bridgehub bench vectors`, `bench match`):
-/// the matcher asks for 300 candidates under a filter, and for that the exact scan beats
-/// the graph (searched for 600 neighbours) up to about 100k vectors; the graph wins for
-/// small `k` and from a few hundred thousand vectors on.
-pub const ANN_THRESHOLD: usize = 200_000;
+/// queries scan the sign-bit codes, or every vector below [`QUANTIZED_SCAN_MIN`]).
+/// Measured (`bridgehub bench vectors`, real embeddings with near-duplicates): at 1M
+/// vectors the sign-bit scan answers in about 15 ms p50 with recall@10 ≥ 0.95 against
+/// exact search, while the graph took about 10 minutes to build on 2 cores and recalled
+/// 0.54; the graph is for larger indexes.
+pub const ANN_THRESHOLD: usize = 2_000_000;
 
 /// Links per graph node (HNSW `M`; layer 0 keeps twice as many).
 const MAX_CONNECTIONS: usize = 24;
@@ -105,14 +110,15 @@ impl Ann {
     /// Inserts `docs` (their vectors read from `index`) as new graph points.
     fn insert(&mut self, index: &VectorIndex, docs: &[u32]) {
         let first = self.point_doc.len();
-        let mut items: Vec<(&[f32], usize)> = Vec::with_capacity(docs.len());
+        let mut vectors: Vec<(Vec<f32>, usize)> = Vec::with_capacity(docs.len());
         for &doc in docs {
             if let Some(vector) = index.get(doc) {
                 let point = self.point_doc.len();
                 self.point_doc.push(doc);
-                items.push((vector, point));
+                vectors.push((vector, point));
             }
         }
+        let items: Vec<(&[f32], usize)> = vectors.iter().map(|(v, p)| (v.as_slice(), *p)).collect();
         if items.len() >= 64 {
             self.graph.parallel_insert_slice(&items);
         } else {
@@ -144,12 +150,20 @@ impl Ann {
 /// Vectors of one dimension, addressed by document number.
 pub struct VectorIndex {
     dim: usize,
-    data: Vec<f32>,
-    /// The vectors in 8-bit steps (each scaled by its largest component, held as `i16` so
-    /// that one multiply-add instruction takes pairs), for the scan.
-    codes: Vec<i16>,
-    /// Per vector: the scale of its codes.
-    scales: Vec<f32>,
+    /// The vectors, in half precision (relative error below 0.05 %; halves the memory of
+    /// the largest part of the match index).
+    data: Vec<f16>,
+    /// Per vector, [`VectorIndex::words`] words of sign bits of the vector minus `center`:
+    /// the Hamming distance between two codes estimates the angle between the centred
+    /// vectors, and a scan of 48 bytes per vector (for 384 dimensions) shortlists the
+    /// vectors that are then scored exactly.
+    bits: Vec<u64>,
+    /// The mean of the vectors when the codes were last computed (empty: no codes yet).
+    /// Embeddings share a large common component; without removing it most sign bits
+    /// would be the same for every vector.
+    center: Vec<f32>,
+    /// Live vectors when `center` was computed.
+    center_live: usize,
     present: Vec<bool>,
     live: usize,
     threshold: usize,
@@ -168,8 +182,9 @@ impl Clone for VectorIndex {
         VectorIndex {
             dim: self.dim,
             data: self.data.clone(),
-            codes: self.codes.clone(),
-            scales: self.scales.clone(),
+            bits: self.bits.clone(),
+            center: self.center.clone(),
+            center_live: self.center_live,
             present: self.present.clone(),
             live: self.live,
             threshold: self.threshold,
@@ -194,6 +209,8 @@ impl fmt::Debug for VectorIndex {
 pub enum SearchKind {
     /// Every live vector was scored.
     Exact,
+    /// The sign-bit codes were scanned and a shortlist scored exactly.
+    Shortlist,
     /// The HNSW graph was walked (plus the pending vectors, scanned).
     Approximate,
 }
@@ -211,8 +228,9 @@ impl VectorIndex {
         VectorIndex {
             dim,
             data: Vec::new(),
-            codes: Vec::new(),
-            scales: Vec::new(),
+            bits: Vec::new(),
+            center: Vec::new(),
+            center_live: 0,
             present: Vec::new(),
             live: 0,
             threshold: threshold.max(1),
@@ -237,7 +255,13 @@ impl VectorIndex {
 
     /// How queries are answered now.
     pub fn search_kind(&self) -> SearchKind {
-        if self.ann.is_some() { SearchKind::Approximate } else { SearchKind::Exact }
+        if self.ann.is_some() {
+            SearchKind::Approximate
+        } else if self.live >= QUANTIZED_SCAN_MIN && !self.center.is_empty() {
+            SearchKind::Shortlist
+        } else {
+            SearchKind::Exact
+        }
     }
 
     /// Sets (or replaces) the vector of `doc`; a vector of the wrong dimension is ignored.
@@ -249,12 +273,16 @@ impl VectorIndex {
         let idx = doc as usize;
         if self.present.len() <= idx {
             self.present.resize(idx + 1, false);
-            self.data.resize((idx + 1) * self.dim, 0.0);
-            self.codes.resize((idx + 1) * self.dim, 0);
-            self.scales.resize(idx + 1, 0.0);
+            self.data.resize((idx + 1) * self.dim, f16::ZERO);
+            self.bits.resize((idx + 1) * self.words(), 0);
         }
-        self.data[idx * self.dim..(idx + 1) * self.dim].copy_from_slice(vector);
-        self.scales[idx] = quantize(vector, &mut self.codes[idx * self.dim..(idx + 1) * self.dim]);
+        self.data[idx * self.dim..(idx + 1) * self.dim].convert_from_f32_slice(vector);
+        if !self.center.is_empty() {
+            let words = self.words();
+            let mut stored = vec![0.0_f32; self.dim];
+            self.data[idx * self.dim..(idx + 1) * self.dim].convert_to_f32_slice(&mut stored);
+            sign_bits(&stored, &self.center, &mut self.bits[idx * words..(idx + 1) * words]);
+        }
         if !self.present[idx] {
             self.present[idx] = true;
             self.live += 1;
@@ -278,16 +306,42 @@ impl VectorIndex {
         }
     }
 
-    /// The vector of `doc`.
-    pub fn get(&self, doc: u32) -> Option<&[f32]> {
+    /// The vector of `doc` (as stored: in half precision, widened).
+    pub fn get(&self, doc: u32) -> Option<Vec<f32>> {
+        let mut out = vec![0.0; self.dim];
+        self.read(doc, &mut out).then_some(out)
+    }
+
+    /// Whether `doc` has a vector.
+    pub fn contains(&self, doc: u32) -> bool {
+        self.present.get(doc as usize).copied().unwrap_or(false)
+    }
+
+    /// Writes the vector of `doc` into `out` (of the index's dimension); false when `doc`
+    /// has none.
+    pub fn read(&self, doc: u32, out: &mut [f32]) -> bool {
         let idx = doc as usize;
-        (*self.present.get(idx)?).then(|| &self.data[idx * self.dim..(idx + 1) * self.dim])
+        if !self.contains(doc) || out.len() != self.dim {
+            return false;
+        }
+        self.data[idx * self.dim..(idx + 1) * self.dim].convert_to_f32_slice(out);
+        true
+    }
+
+    /// The inner product of `query` with the vector of `doc`, widened into `buffer`.
+    fn dot_doc(&self, query: &[f32], doc: u32, buffer: &mut [f32]) -> Option<f32> {
+        self.read(doc, buffer).then(|| dot(query, buffer))
     }
 
     /// Brings the graph up to date: builds it once [`ANN_THRESHOLD`] vectors are live,
     /// inserts the vectors set since the last commit, rebuilds it when tombstones
     /// outnumber live points, and drops it when the index shrinks far below the threshold.
     pub fn commit(&mut self) {
+        if self.live >= QUANTIZED_SCAN_MIN
+            && (self.center.is_empty() || self.live >= 2 * self.center_live || 2 * self.live <= self.center_live)
+        {
+            self.recenter();
+        }
         if self.live < self.threshold / 2 {
             self.ann = None;
             return;
@@ -302,11 +356,42 @@ impl VectorIndex {
                 for &doc in &pending {
                     ann.is_pending[doc as usize] = false;
                 }
-                pending.retain(|&doc| self.get(doc).is_some() && ann.point_of(doc) == NONE);
+                pending.retain(|&doc| self.contains(doc) && ann.point_of(doc) == NONE);
                 ann.insert(self, &pending);
                 self.ann = Some(ann);
             }
             Some(_) => {}
+        }
+    }
+
+    /// Words of sign bits per vector.
+    fn words(&self) -> usize {
+        self.dim.div_ceil(64)
+    }
+
+    /// Takes the mean of the live vectors as the codes' center and recomputes every code
+    /// (O(n·d); [`VectorIndex::commit`] does it when the index passes
+    /// [`QUANTIZED_SCAN_MIN`], and again each time it has doubled or halved since).
+    pub fn recenter(&mut self) {
+        let mut sum = vec![0.0_f64; self.dim];
+        let mut buffer = vec![0.0_f32; self.dim];
+        for doc in 0..self.present.len() as u32 {
+            if self.read(doc, &mut buffer) {
+                for (s, x) in sum.iter_mut().zip(&buffer) {
+                    *s += f64::from(*x);
+                }
+            }
+        }
+        let n = self.live.max(1) as f64;
+        self.center = sum.iter().map(|s| (s / n) as f32).collect();
+        self.center_live = self.live;
+        let words = self.words();
+        self.bits.resize(self.present.len() * words, 0);
+        for doc in 0..self.present.len() as u32 {
+            if self.read(doc, &mut buffer) {
+                let idx = doc as usize;
+                sign_bits(&buffer, &self.center, &mut self.bits[idx * words..(idx + 1) * words]);
+            }
         }
     }
 
@@ -321,7 +406,7 @@ impl VectorIndex {
 
     /// Bytes held (the stored vectors and, when built, the graph).
     pub fn memory_bytes(&self) -> usize {
-        self.data.capacity() * 4 + self.codes.capacity() * 2 + self.scales.capacity() * 4 + self.present.capacity() + self.ann.as_ref().map_or(0, |a| a.memory_bytes(self.dim))
+        self.data.capacity() * 2 + self.bits.capacity() * 8 + self.center.capacity() * 4 + self.present.capacity() + self.ann.as_ref().map_or(0, |a| a.memory_bytes(self.dim))
     }
 
     /// The `k` documents with the highest inner product with `query` among those `keep`
@@ -338,6 +423,7 @@ impl VectorIndex {
         // tombstones and rejected documents are dropped afterwards; when too few pass, a
         // wider search, then the exact scan (asking `keep` best-first) answers.
         let mut scored: Vec<(u32, f32)> = Vec::new();
+        let mut buffer = vec![0.0_f32; self.dim];
         let mut wanted = (2 * k).max(EF_SEARCH);
         loop {
             let n = wanted.min(ann.point_doc.len());
@@ -348,7 +434,7 @@ impl VectorIndex {
                 if ann.point_of(doc) != neighbour.d_id as u32 || !keep(doc) {
                     return None;
                 }
-                Some((doc, dot(query, self.get(doc)?)))
+                Some((doc, self.dot_doc(query, doc, &mut buffer)?))
             }));
             if scored.len() >= k {
                 break;
@@ -362,34 +448,72 @@ impl VectorIndex {
             ann.pending
                 .iter()
                 .filter(|&&doc| ann.point_of(doc) == NONE && keep(doc))
-                .filter_map(|&doc| Some((doc, dot(query, self.get(doc)?)))),
+                .filter_map(|&doc| Some((doc, self.dot_doc(query, doc, &mut buffer)?))),
         );
         best_first(scored, k)
     }
 
-    /// The top `k` by a scan of the 8-bit codes (half the memory traffic of the exact
-    /// scan): the best `4k + 64` by approximate inner product that `keep` accepts are
-    /// scored exactly, and the best `k` of them returned.
+    /// The top `k` by a scan of the sign-bit codes: live vectors are taken in order of
+    /// Hamming distance to the query's code, `keep` is asked, and those it accepts are
+    /// scored exactly, until at least `SHORTLIST_PER_K·k + SHORTLIST_MIN` vectors were
+    /// looked at and `4k + 64` passed (or none are left); the best `k` of those are
+    /// returned. Without codes yet (a small index), the exact scan answers.
     pub fn scan_top_k(&self, query: &[f32], k: usize, keep: impl Fn(u32) -> bool) -> Vec<(u32, f32)> {
         if query.len() != self.dim || k == 0 {
             return Vec::new();
         }
-        let mut query_codes = vec![0i16; self.dim];
-        let query_scale = quantize(query, &mut query_codes);
-        let mut approx: Vec<(u32, f32)> = self
-            .present
-            .iter()
-            .enumerate()
-            .filter(|(_, present)| **present)
-            .map(|(idx, _)| {
-                let codes = &self.codes[idx * self.dim..(idx + 1) * self.dim];
-                (idx as u32, dot_codes(&query_codes, codes) as f32 * query_scale * self.scales[idx])
-            })
-            .collect();
-        let shortlist = best_passing(&mut approx, 4 * k + 64, &keep);
-        let exact: Vec<(u32, f32)> =
-            shortlist.into_iter().filter_map(|(doc, _)| Some((doc, dot(query, self.get(doc)?)))).collect();
-        best_first(exact, k)
+        if self.center.is_empty() {
+            return self.exact_top_k(query, k, keep);
+        }
+        let words = self.words();
+        let mut query_bits = vec![0u64; words];
+        sign_bits(query, &self.center, &mut query_bits);
+        // Hamming distances (0..=dim), then the live documents in ascending distance by a
+        // counting sort.
+        let distances: Vec<u16> = if words == 6 {
+            // 384 dimensions (the sentence model's): a fixed-size loop the compiler unrolls.
+            let query_bits: [u64; 6] = [query_bits[0], query_bits[1], query_bits[2], query_bits[3], query_bits[4], query_bits[5]];
+            self.bits.chunks_exact(6).map(|code| (0..6).map(|i| (code[i] ^ query_bits[i]).count_ones()).sum::<u32>() as u16).collect()
+        } else {
+            self.bits.chunks_exact(words).map(|code| code.iter().zip(&query_bits).map(|(a, b)| (a ^ b).count_ones()).sum::<u32>() as u16).collect()
+        };
+        let mut counts = vec![0u32; words * 64 + 2];
+        let mut live = 0u32;
+        for (d, present) in distances.iter().zip(&self.present) {
+            if *present {
+                counts[*d as usize] += 1;
+                live += 1;
+            }
+        }
+        let mut start = 0u32;
+        for count in counts.iter_mut() {
+            let n = *count;
+            *count = start;
+            start += n;
+        }
+        let mut order = vec![0u32; live as usize];
+        for (doc, (&d, present)) in distances.iter().zip(&self.present).enumerate() {
+            if *present {
+                let slot = &mut counts[d as usize];
+                order[*slot as usize] = doc as u32;
+                *slot += 1;
+            }
+        }
+        let look_at = SHORTLIST_PER_K * k + SHORTLIST_MIN;
+        let enough = 4 * k + 64;
+        let mut scored: Vec<(u32, f32)> = Vec::with_capacity(enough);
+        let mut buffer = vec![0.0_f32; self.dim];
+        for (seen, &doc) in order.iter().enumerate() {
+            if seen >= look_at && scored.len() >= enough {
+                break;
+            }
+            if keep(doc)
+                && let Some(score) = self.dot_doc(query, doc, &mut buffer)
+            {
+                scored.push((doc, score));
+            }
+        }
+        best_first(scored, k)
     }
 
     /// The exact top `k`: every live vector scored; `keep` is asked best-first, only until
@@ -398,12 +522,9 @@ impl VectorIndex {
         if query.len() != self.dim || k == 0 {
             return Vec::new();
         }
-        let mut scored: Vec<(u32, f32)> = self
-            .present
-            .iter()
-            .enumerate()
-            .filter(|(_, present)| **present)
-            .map(|(idx, _)| (idx as u32, dot(query, &self.data[idx * self.dim..(idx + 1) * self.dim])))
+        let mut buffer = vec![0.0_f32; self.dim];
+        let mut scored: Vec<(u32, f32)> = (0..self.present.len() as u32)
+            .filter_map(|doc| Some((doc, self.dot_doc(query, doc, &mut buffer)?)))
             .collect();
         best_passing(&mut scored, k, &keep)
     }
@@ -449,38 +570,28 @@ fn best_first(mut scored: Vec<(u32, f32)>, k: usize) -> Vec<(u32, f32)> {
     scored
 }
 
-/// Writes `v` as 8-bit codes scaled by its largest component; returns the scale.
-fn quantize(v: &[f32], codes: &mut [i16]) -> f32 {
-    let max = v.iter().fold(0.0_f32, |m, x| m.max(x.abs()));
-    if max == 0.0 {
-        codes.iter_mut().for_each(|c| *c = 0);
-        return 0.0;
-    }
-    let scale = max / 127.0;
-    for (code, x) in codes.iter_mut().zip(v) {
-        *code = (x / scale).round().clamp(-127.0, 127.0) as i16;
-    }
-    scale
-}
-
-/// Inner product of codes (sixteen running sums, for vector instructions; |code| ≤ 127,
-/// so no sum can overflow).
-fn dot_codes(a: &[i16], b: &[i16]) -> i32 {
-    let mut sums = [0i32; 16];
-    let mut chunks_a = a.chunks_exact(16);
-    let mut chunks_b = b.chunks_exact(16);
-    for (x, y) in (&mut chunks_a).zip(&mut chunks_b) {
-        for i in 0..16 {
-            sums[i] += i32::from(x[i]) * i32::from(y[i]);
+/// Writes the sign bits of `v − center` (bit `i % 64` of word `i / 64` set when
+/// component `i` is above the center's).
+fn sign_bits(v: &[f32], center: &[f32], out: &mut [u64]) {
+    out.iter_mut().for_each(|w| *w = 0);
+    for (i, (x, c)) in v.iter().zip(center).enumerate() {
+        if x > c {
+            out[i / 64] |= 1 << (i % 64);
         }
     }
-    let tail: i32 = chunks_a.remainder().iter().zip(chunks_b.remainder()).map(|(x, y)| i32::from(*x) * i32::from(*y)).sum();
-    sums.iter().sum::<i32>() + tail
 }
 
-/// Live vectors from which queries below the graph threshold scan the 8-bit codes and
+/// Vectors looked at per result asked for by the sign-bit scan (see
+/// [`VectorIndex::scan_top_k`]), and the least it looks at. Measured on 100,000 real
+/// embeddings with 20 near-duplicates each (the set `bridgehub bench match` makes): the
+/// exact top 300 are among the 6,000 nearest codes 98 % of the time, the exact top 10
+/// always.
+const SHORTLIST_PER_K: usize = 16;
+const SHORTLIST_MIN: usize = 1_200;
+
+/// Live vectors from which queries below the graph threshold scan the sign-bit codes and
 /// score only a shortlist exactly (smaller indexes are scanned exactly).
-const QUANTIZED_SCAN_MIN: usize = 50_000;
+pub const QUANTIZED_SCAN_MIN: usize = 20_000;
 
 /// Inner product (eight running sums, so the compiler can use vector instructions).
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
@@ -616,7 +727,7 @@ mod tests {
 
     #[test]
     fn the_quantized_scan_finds_what_the_exact_scan_finds() {
-        let dim = 64;
+        let dim = 384; // the embeddings' size: 384 sign bits
         let mut rng = 11;
         let mut index = VectorIndex::new(dim);
         let centres: Vec<Vec<f32>> = (0..40).map(|_| random_unit(&mut rng, dim)).collect();
@@ -625,13 +736,25 @@ mod tests {
             let c = &centres[doc as usize % centres.len()];
             index.set(doc, &unit(c.iter().zip(&noise).map(|(a, b)| a + 0.5 * b).collect()));
         }
+        // Codes are made from QUANTIZED_SCAN_MIN vectors on; here, by hand. Vectors set
+        // afterwards get their codes at once.
+        assert!(index.center.is_empty());
+        index.recenter();
+        for doc in 4_000..4_500u32 {
+            let noise = random_unit(&mut rng, dim);
+            let c = &centres[doc as usize % centres.len()];
+            index.set(doc, &unit(c.iter().zip(&noise).map(|(a, b)| a + 0.5 * b).collect()));
+        }
+        index.remove(7);
         let (mut hit, mut total) = (0, 0);
         for q in 0..50u32 {
-            let query = random_unit(&mut rng, dim);
+            // Queries like the documents: a cluster's centre plus noise.
+            let noise = random_unit(&mut rng, dim);
+            let query = unit(centres[q as usize % centres.len()].iter().zip(&noise).map(|(a, b)| a + 0.5 * b).collect());
             let keep = |d: u32| (d + q) % 3 != 0;
             let exact = index.exact_top_k(&query, 10, keep);
             let scanned = index.scan_top_k(&query, 10, keep);
-            assert!(scanned.iter().all(|(d, s)| keep(*d) && (dot(&query, index.get(*d).unwrap()) - s).abs() < 1e-6));
+            assert!(scanned.iter().all(|(d, s)| *d != 7 && keep(*d) && (dot(&query, &index.get(*d).unwrap()) - s).abs() < 1e-6));
             hit += exact.iter().filter(|e| scanned.iter().any(|s| s.0 == e.0)).count();
             total += exact.len();
         }
