@@ -47,7 +47,6 @@ pub struct IndexedListing {
 pub(crate) struct Entry {
     pub(crate) listing: Listing,
     pub(crate) owner: Owner,
-    pub(crate) terms: Vec<String>,
 }
 
 /// A match query.
@@ -70,7 +69,7 @@ pub struct EngineStats {
     pub listings: usize,
     /// Listings with an embedding.
     pub with_embeddings: usize,
-    /// Approximate bytes held by vectors and entries.
+    /// Approximate bytes held by vectors, entries and the lexical index.
     pub memory_bytes: usize,
 }
 
@@ -113,14 +112,20 @@ impl Engine {
 
     /// Adds or replaces a listing (searchable after [`Engine::commit`]).
     pub fn upsert(&mut self, item: IndexedListing) -> Result<(), MatchError> {
+        let known = self.by_id.contains_key(item.listing.id.as_str());
         let key = self.key_for(item.listing.id.as_str());
         let terms = listing_terms(&item.listing);
-        self.lexical.upsert(key, &terms)?;
+        if known {
+            self.lexical.upsert(key, &terms)?;
+        } else {
+            // A new id, or a freed key whose old document's delete is already queued.
+            self.lexical.add(key, &terms)?;
+        }
         self.forget_language_vector(key);
         if let Some(vector) = &item.embedding {
             self.add_language_vector(item.listing.language.as_str(), vector, 1.0);
         }
-        let had_vector = self.vectors.get(key).is_some();
+        let had_vector = self.vectors.contains(key);
         match &item.embedding {
             Some(vector) => {
                 self.vectors.set(key, vector);
@@ -134,7 +139,7 @@ impl Engine {
             }
             None => {}
         }
-        self.entries[key as usize] = Some(Entry { listing: item.listing, owner: item.owner, terms });
+        self.entries[key as usize] = Some(Entry { listing: item.listing, owner: item.owner });
         Ok(())
     }
 
@@ -155,7 +160,7 @@ impl Engine {
         if let Some(key) = self.by_id.remove(id) {
             self.lexical.remove(key);
             self.forget_language_vector(key);
-            if self.vectors.get(key).is_some() {
+            if self.vectors.contains(key) {
                 self.vectors.remove(key);
                 self.n_embeddings -= 1;
             }
@@ -205,9 +210,13 @@ impl Engine {
             .entries
             .iter()
             .flatten()
-            .map(|e| e.listing.title.len() + e.listing.body.len() + e.terms.iter().map(|t| t.len() + 24).sum::<usize>())
+            .map(|e| std::mem::size_of::<Entry>() + e.listing.title.len() + e.listing.body.len() + e.listing.id.as_str().len() + e.owner.id.len())
             .sum();
-        EngineStats { listings: self.by_id.len(), with_embeddings: self.n_embeddings, memory_bytes: text_bytes + self.vectors.memory_bytes() }
+        EngineStats {
+            listings: self.by_id.len(),
+            with_embeddings: self.n_embeddings,
+            memory_bytes: text_bytes + self.vectors.memory_bytes() + self.lexical.memory_bytes(),
+        }
     }
 
     /// The best counterparts of a listing, best first.
@@ -235,13 +244,18 @@ impl Engine {
             }
         };
         let query_vector = self.vectors.get(key);
-        // Lexical scores for the candidate pool.
-        let n_lexical = if self.by_id.len() < config.exhaustive_below { self.by_id.len() } else { config.candidates };
-        let lexical_hits = if config.mode == Mode::SemanticOnly { Vec::new() } else { self.lexical.search(&q.terms, n_lexical.max(1))? };
+        let query_vector = query_vector.as_deref();
+        let exhaustive = self.by_id.len() < config.exhaustive_below;
+        // Lexical scores for the candidate pool (the query's terms are analysed here rather
+        // than kept for every listing: a hundred short strings per listing was most of the
+        // index's memory).
+        let n_lexical = if exhaustive { self.by_id.len() } else { config.candidates };
+        let lexical_hits =
+            if config.mode == Mode::SemanticOnly { Vec::new() } else { self.lexical.search(&listing_terms(&q.listing), n_lexical.max(1))? };
         let lexical: HashMap<u32, f32> = lexical_hits.iter().filter(|(doc, _)| passes(*doc)).copied().collect();
         let max_lexical = lexical.values().copied().fold(0.0_f32, f32::max);
         // Candidate pool: every counterpart when small, else both retrievers' best.
-        let pool: Vec<u32> = if self.by_id.len() < config.exhaustive_below {
+        let pool: Vec<u32> = if exhaustive {
             self.by_id.values().copied().filter(|c| passes(*c)).collect()
         } else {
             let mut set: HashSet<u32> = lexical.keys().copied().collect();
@@ -250,36 +264,45 @@ impl Engine {
             }
             set.into_iter().collect()
         };
-        let cosines: Vec<Option<f64>> = pool
+        let similarities = self.similarities(q, query_vector, &pool, config);
+        let semantic_values = scale_to_pool(&similarities.iter().map(|s| s.map(|(_, centred)| centred)).collect::<Vec<_>>());
+        let boost = match network {
+            Some(network) if config.thin_tie_boost > 0.0 && config.mode == Mode::Full => Some(network),
+            _ => None,
+        };
+        // Rank on numbers only; reasons and lines are written for the returned matches.
+        let mut ranked: Vec<(f64, &Entry, score::Contributions)> = pool
             .iter()
-            .map(|&candidate| match (query_vector, self.vectors.get(candidate)) {
-                (Some(a), Some(b)) => Some(f64::from(dot(a, b))),
-                _ => None,
-            })
-            .collect();
-        let centred = self.language_centred_cosines(q, query_vector, &pool, config);
-        let semantic_values = scale_to_pool(&centred);
-        let mut matches: Vec<Match> = pool
-            .iter()
-            .zip(cosines.iter().zip(semantic_values))
-            .filter_map(|(&candidate, (&semantic, semantic_value))| {
+            .zip(similarities.iter().zip(semantic_values))
+            .filter_map(|(&candidate, (similarity, semantic_value))| {
                 let c = self.entries[candidate as usize].as_ref()?;
                 let lexical = lexical.get(&candidate).map(|s| if max_lexical > 0.0 { f64::from(s / max_lexical) } else { 0.0 }).unwrap_or(0.0);
-                Some(score::score(q, c, &Signals { semantic, semantic_value, lexical }, config, c.listing.id.as_str()))
+                let signals = Signals { semantic: similarity.map(|(cos, _)| cos), semantic_value, lexical };
+                let parts = score::contributions(q, c, &signals, config);
+                let extra = boost
+                    .and_then(|network| score::thin_tie_value(q.owner.country, c.owner.country, network, config.thin_tie_boost))
+                    .map_or(0.0, |(_, _, contribution)| contribution);
+                Some((parts.total + extra, c, parts))
             })
             .collect();
-        if let Some(network) = network
-            && config.thin_tie_boost > 0.0
-            && config.mode == Mode::Full
-        {
-            for m in &mut matches {
-                if let Some(c) = self.by_id.get(&m.listing_id).and_then(|k| self.entries[*k as usize].as_ref()) {
-                    score::thin_tie_boost(m, q.owner.country, c.owner.country, network, config.thin_tie_boost);
-                }
-            }
+        let order = |a: &(f64, &Entry, score::Contributions), b: &(f64, &Entry, score::Contributions)| {
+            b.0.total_cmp(&a.0).then_with(|| a.1.listing.id.as_str().cmp(b.1.listing.id.as_str()))
+        };
+        if ranked.len() > query.limit {
+            ranked.select_nth_unstable_by(query.limit, order);
+            ranked.truncate(query.limit);
         }
-        matches.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.listing_id.cmp(&b.listing_id)));
-        matches.truncate(query.limit);
+        ranked.sort_by(order);
+        let mut matches: Vec<Match> = ranked
+            .into_iter()
+            .map(|(_, c, parts)| {
+                let mut m = score::explain(q, c, parts, config);
+                if let Some(network) = boost {
+                    score::thin_tie_boost(&mut m, q.owner.country, c.owner.country, network, config.thin_tie_boost);
+                }
+                m
+            })
+            .collect();
         if let Some(network) = network {
             for m in matches.iter_mut().take(config.warm_intro_top) {
                 score::warm_introduction(m, &q.owner.id, network);
@@ -307,7 +330,7 @@ impl Engine {
 
     fn forget_language_vector(&mut self, key: u32) {
         let old = match (self.entries.get(key as usize).and_then(Option::as_ref), self.vectors.get(key)) {
-            (Some(entry), Some(vector)) => Some((entry.listing.language.as_str().to_owned(), vector.to_vec())),
+            (Some(entry), Some(vector)) => Some((entry.listing.language.as_str().to_owned(), vector)),
             _ => None,
         };
         if let Some((language, vector)) = old {
@@ -334,30 +357,59 @@ impl Engine {
         (n > 0).then(|| sum.iter().map(|x| x / n as f64).collect())
     }
 
-    /// Cosines between language-centred embeddings. Multilingual models place texts of one
-    /// language near each other whatever they say; removing each language's mean vector
-    /// (estimated over every indexed listing of that language) leaves what the texts mean,
-    /// so a better counterpart in another language can outrank a weaker one in the query's.
-    fn language_centred_cosines(&self, q: &Entry, query_vector: Option<&[f32]>, pool: &[u32], config: &MatchConfig) -> Vec<Option<f64>> {
+    /// Per pool candidate: the raw cosine with the query, and the cosine between the two
+    /// language-centred embeddings. Multilingual models place texts of one language near
+    /// each other whatever they say; removing each language's mean vector (estimated over
+    /// every indexed listing of that language) leaves what the texts mean, so a better
+    /// counterpart in another language can outrank a weaker one in the query's.
+    ///
+    /// With `q̂` the centred, normalised query and `m` the candidate language's mean, the
+    /// centred cosine is `(q̂·c − q̂·m) / |c − m|`, and `|c − m|² = |c|² − 2 c·m + |m|²`:
+    /// two inner products per candidate, no copies.
+    fn similarities(&self, q: &Entry, query_vector: Option<&[f32]>, pool: &[u32], config: &MatchConfig) -> Vec<Option<(f64, f64)>> {
         let Some(query_vector) = query_vector else { return vec![None; pool.len()] };
-        let mut means: HashMap<String, Option<Vec<f64>>> = HashMap::new();
-        let mut centred = |language: &str, vector: &[f32]| -> Vec<f64> {
-            let mean = means.entry(language.to_owned()).or_insert_with(|| self.language_mean(language, config)).clone();
-            let mut out: Vec<f64> = match mean {
-                Some(mean) => vector.iter().zip(&mean).map(|(x, m)| f64::from(*x) - m).collect(),
-                None => vector.iter().map(|x| f64::from(*x)).collect(),
-            };
+        struct Mean {
+            vector: Vec<f32>,
+            norm_sq: f64,
+            /// `q̂·m`.
+            query_dot: f64,
+        }
+        let mut means: HashMap<&str, Option<Mean>> = HashMap::new();
+        let q_hat: Vec<f32> = {
+            let mut out: Vec<f64> = query_vector.iter().map(|x| f64::from(*x)).collect();
+            if let Some(mean) = self.language_mean(q.listing.language.as_str(), config) {
+                out.iter_mut().zip(&mean).for_each(|(x, m)| *x -= m);
+            }
             let norm = out.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-12);
-            out.iter_mut().for_each(|x| *x /= norm);
-            out
+            out.iter().map(|x| (x / norm) as f32).collect()
         };
-        let q_centred = centred(q.listing.language.as_str(), query_vector);
+        let mut buffer = vec![0.0_f32; query_vector.len()];
         pool.iter()
             .map(|&candidate| {
                 let entry = self.entries.get(candidate as usize)?.as_ref()?;
-                let vector = self.vectors.get(candidate)?;
-                let c = centred(entry.listing.language.as_str(), vector);
-                Some(q_centred.iter().zip(&c).map(|(a, b)| a * b).sum())
+                if !self.vectors.read(candidate, &mut buffer) {
+                    return None;
+                }
+                let vector = buffer.as_slice();
+                let cos = f64::from(dot(query_vector, vector));
+                let language = entry.listing.language.as_str();
+                let mean = means.entry(language).or_insert_with(|| {
+                    self.language_mean(language, config).map(|mean| {
+                        let vector: Vec<f32> = mean.iter().map(|x| *x as f32).collect();
+                        Mean { norm_sq: mean.iter().map(|x| x * x).sum(), query_dot: f64::from(dot(&q_hat, &vector)), vector }
+                    })
+                });
+                let q_dot_c = f64::from(dot(&q_hat, vector));
+                let centred = match mean {
+                    Some(mean) => {
+                        let c_norm_sq = f64::from(dot(vector, vector));
+                        let c_dot_m = f64::from(dot(vector, &mean.vector));
+                        let norm = (c_norm_sq - 2.0 * c_dot_m + mean.norm_sq).max(0.0).sqrt().max(1e-12);
+                        (q_dot_c - mean.query_dot) / norm
+                    }
+                    None => q_dot_c / f64::from(dot(vector, vector)).sqrt().max(1e-12),
+                };
+                Some((cos, centred))
             })
             .collect()
     }

@@ -1,7 +1,7 @@
 //! Scoring a candidate that passed the hard rules: each signal in 0..1, weighted and
 //! summed; the reasons keep each signal's value and contribution.
 
-use bridgehub_domain::{Category, Listing, Sector};
+use bridgehub_domain::{Category, CountryCode, GroupCode, LangTag, Listing, Sector};
 
 use crate::engine::Entry;
 use crate::explain::{self, LineLanguage, Reason, Signal};
@@ -120,66 +120,118 @@ pub(crate) struct Signals {
     pub(crate) lexical: f64,
 }
 
-pub(crate) fn score(
-    query: &Entry,
-    candidate: &Entry,
-    signals: &Signals,
-    config: &MatchConfig,
-    listing_id: &str,
-) -> Match {
-    let mut reasons: Vec<Reason> = Vec::new();
-    let mut total = 0.0;
-    let semantic_value = signals.semantic_value;
+/// What each signal adds for one candidate: numbers, plus what its reason names. Ranking
+/// reads only [`Contributions::total`]; the reasons and lines (the costly part: formatted
+/// text in three languages) are written only for the matches returned.
+pub(crate) struct Contributions {
+    /// Raw cosine and contribution.
+    semantic: Option<(f64, f64)>,
+    /// Relative BM25 and contribution.
+    lexical: Option<(f64, f64)>,
+    /// Shared sectors, overlap and contribution.
+    sector: Option<(Vec<Sector>, f64, f64)>,
+    /// Category fit and contribution.
+    category: Option<(f64, f64)>,
+    /// The shared working language.
+    language: Option<LangTag>,
+    /// The candidate's target that names the query owner (a country or a grouping).
+    targets: Option<TargetHit>,
+    /// Sum of the contributions.
+    pub(crate) total: f64,
+}
+
+enum TargetHit {
+    Country(CountryCode),
+    Group(GroupCode),
+}
+
+pub(crate) fn contributions(query: &Entry, candidate: &Entry, signals: &Signals, config: &MatchConfig) -> Contributions {
+    let mut c = Contributions { semantic: None, lexical: None, sector: None, category: None, language: None, targets: None, total: 0.0 };
     let use_semantic = config.mode != Mode::LexicalOnly;
     let use_lexical = config.mode != Mode::SemanticOnly;
     let use_structure = config.mode == Mode::Full;
     if use_semantic
-        && let (Some(cos), Some(value)) = (signals.semantic, semantic_value) {
-            let contribution = config.semantic * value;
-            total += contribution;
-            reasons.push(explain::similarity_reason(Signal::Semantic, cos, contribution));
-        }
+        && let (Some(cos), Some(value)) = (signals.semantic, signals.semantic_value)
+    {
+        let contribution = config.semantic * value;
+        c.total += contribution;
+        c.semantic = Some((cos, contribution));
+    }
     if use_lexical && signals.lexical > 0.0 {
         let contribution = config.lexical * signals.lexical;
-        total += contribution;
-        reasons.push(explain::similarity_reason(Signal::Lexical, signals.lexical, contribution));
+        c.total += contribution;
+        c.lexical = Some((signals.lexical, contribution));
     }
     if use_structure {
         let (overlap, shared) = sector_overlap(&query.listing.sectors, &candidate.listing.sectors);
         if overlap > 0.0 {
             let contribution = config.sector * overlap;
-            total += contribution;
-            reasons.push(explain::sector_reason(&shared, overlap, contribution));
+            c.total += contribution;
+            c.sector = Some((shared, overlap, contribution));
         }
         let fit = category_fit(query.listing.category, candidate.listing.category);
         if fit > 0.0 {
             let contribution = config.category * fit;
-            total += contribution;
-            reasons.push(explain::category_reason(query.listing.category, candidate.listing.category, fit, contribution));
+            c.total += contribution;
+            c.category = Some((fit, contribution));
         }
         if let Some(shared) = shared_language(query, candidate) {
-            total += config.language;
-            reasons.push(explain::language_reason(&shared, config.language));
+            c.total += config.language;
+            c.language = Some(shared);
         }
-        if let Some(reason) = targets_you(&candidate.listing, query, config.targets) {
-            total += config.targets;
-            reasons.push(reason);
+        if let Some(hit) = targets_you(&candidate.listing, query) {
+            c.total += config.targets;
+            c.targets = Some(hit);
         }
+    }
+    c
+}
+
+/// The match with its reasons and lines.
+pub(crate) fn explain(query: &Entry, candidate: &Entry, contributions: Contributions, config: &MatchConfig) -> Match {
+    let mut reasons: Vec<Reason> = Vec::new();
+    if let Some((cos, contribution)) = contributions.semantic {
+        reasons.push(explain::similarity_reason(Signal::Semantic, cos, contribution));
+    }
+    if let Some((value, contribution)) = contributions.lexical {
+        reasons.push(explain::similarity_reason(Signal::Lexical, value, contribution));
+    }
+    if let Some((shared, overlap, contribution)) = &contributions.sector {
+        reasons.push(explain::sector_reason(shared, *overlap, *contribution));
+    }
+    if let Some((fit, contribution)) = contributions.category {
+        reasons.push(explain::category_reason(query.listing.category, candidate.listing.category, fit, contribution));
+    }
+    if let Some(shared) = &contributions.language {
+        reasons.push(explain::language_reason(shared, config.language));
+    }
+    match &contributions.targets {
+        Some(TargetHit::Country(country)) => reasons.push(explain::targets_reason(Some(*country), None, config.targets)),
+        Some(TargetHit::Group(group)) => reasons.push(explain::targets_reason(None, Some(group), config.targets)),
+        None => {}
     }
     reasons.sort_by(|a, b| b.contribution.total_cmp(&a.contribution));
-    Match {
-        listing_id: listing_id.to_owned(),
+    let mut m = Match {
+        listing_id: candidate.listing.id.to_string(),
         organization_id: candidate.owner.id.clone(),
-        score: total,
-        line_en: explain::line(&reasons, LineLanguage::En),
-        line_zh: explain::line(&reasons, LineLanguage::Zh),
-        line_zh_hant: explain::line(&reasons, LineLanguage::ZhHant),
+        score: contributions.total,
+        line_en: String::new(),
+        line_zh: String::new(),
+        line_zh_hant: String::new(),
         reasons,
-    }
+    };
+    write_lines(&mut m);
+    m
+}
+
+fn write_lines(m: &mut Match) {
+    m.line_en = explain::line(&m.reasons, LineLanguage::En);
+    m.line_zh = explain::line(&m.reasons, LineLanguage::Zh);
+    m.line_zh_hant = explain::line(&m.reasons, LineLanguage::ZhHant);
 }
 
 /// A language both sides work in: the owners' working languages and the listings' own.
-fn shared_language(a: &Entry, b: &Entry) -> Option<bridgehub_domain::LangTag> {
+fn shared_language(a: &Entry, b: &Entry) -> Option<LangTag> {
     let mut a_langs = a.owner.languages.clone();
     a_langs.push(a.listing.language.clone());
     let mut b_langs = b.owner.languages.clone();
@@ -199,33 +251,32 @@ fn shared_language(a: &Entry, b: &Entry) -> Option<bridgehub_domain::LangTag> {
 
 /// "Their target ASEAN includes you": the candidate named the query owner's country or
 /// one of its groupings.
-fn targets_you(candidate: &Listing, query: &Entry, weight: f64) -> Option<Reason> {
+fn targets_you(candidate: &Listing, query: &Entry) -> Option<TargetHit> {
     let country = query.owner.country;
     if candidate.target_countries.contains(&country) {
-        return Some(explain::targets_reason(Some(country), None, weight));
+        return Some(TargetHit::Country(country));
     }
-    candidate
-        .target_groups
-        .iter()
-        .find(|g| g.grouping().contains(country))
-        .map(|g| explain::targets_reason(None, Some(g), weight))
+    candidate.target_groups.iter().find(|g| g.grouping().contains(country)).map(|g| TargetHit::Group(g.clone()))
 }
 
-/// Adds the thin-tie boost to a scored match when the two owners' regions are tied less
-/// than expected (ratio r < 1: `weight · (1 − r)`).
-pub(crate) fn thin_tie_boost(m: &mut Match, a: bridgehub_domain::CountryCode, b: bridgehub_domain::CountryCode, network: &dyn crate::Network, weight: f64) {
-    let Some(ratio) = network.region_ratio(a, b).filter(|r| r.is_finite() && *r >= 0.0) else { return };
+/// The thin-tie boost for two owners' countries: `weight · (1 − r)` when their regions are
+/// tied at a ratio r < 1 of the expected, with r and the value.
+pub(crate) fn thin_tie_value(a: CountryCode, b: CountryCode, network: &dyn crate::Network, weight: f64) -> Option<(f64, f64, f64)> {
+    let ratio = network.region_ratio(a, b).filter(|r| r.is_finite() && *r >= 0.0)?;
     if ratio >= 1.0 {
-        return;
+        return None;
     }
     let value = (1.0 - ratio).clamp(0.0, 1.0);
-    let contribution = weight * value;
+    Some((ratio, value, weight * value))
+}
+
+/// Adds the thin-tie boost (see [`thin_tie_value`]) to a match, with its reason.
+pub(crate) fn thin_tie_boost(m: &mut Match, a: CountryCode, b: CountryCode, network: &dyn crate::Network, weight: f64) {
+    let Some((ratio, value, contribution)) = thin_tie_value(a, b, network, weight) else { return };
     m.score += contribution;
     m.reasons.push(explain::thin_tie_reason(a, b, ratio, value, contribution));
     m.reasons.sort_by(|x, y| y.contribution.total_cmp(&x.contribution));
-    m.line_en = explain::line(&m.reasons, LineLanguage::En);
-    m.line_zh = explain::line(&m.reasons, LineLanguage::Zh);
-    m.line_zh_hant = explain::line(&m.reasons, LineLanguage::ZhHant);
+    write_lines(m);
 }
 
 /// Adds "warm introduction available via X" when a broker ties the two owners.
@@ -235,8 +286,6 @@ pub(crate) fn warm_introduction(m: &mut Match, query_owner: &str, network: &dyn 
     }
     if let Some(intro) = network.warm_introduction(query_owner, &m.organization_id) {
         m.reasons.push(explain::warm_intro_reason(&intro));
-        m.line_en = explain::line(&m.reasons, LineLanguage::En);
-        m.line_zh = explain::line(&m.reasons, LineLanguage::Zh);
-    m.line_zh_hant = explain::line(&m.reasons, LineLanguage::ZhHant);
+        write_lines(m);
     }
 }

@@ -209,9 +209,12 @@ proptest! {
         engine.commit().unwrap();
         let by_id: std::collections::HashMap<String, (Listing, Owner)> =
             items.iter().map(|(l, o)| (l.id.to_string(), (l.clone(), o.clone()))).collect();
-        for (query, query_owner) in &items {
+        // Every counterpart scored (small index), and the pool from the two retrievers
+        // (large index), where the rules act as the retrievers' filter.
+        let retrieval = MatchConfig { exhaustive_below: 0, candidates: 5, ..MatchConfig::default() };
+        for ((query, query_owner), config) in items.iter().flat_map(|item| [(item, MatchConfig::default()), (item, retrieval)]) {
             let q = Query { listing_id: query.id.as_str(), today: today(), limit: 100, relax: false };
-            for m in engine.matches(&q, &MatchConfig::default()).unwrap() {
+            for m in engine.matches(&q, &config).unwrap() {
                 let (candidate, candidate_owner) = &by_id[&m.listing_id];
                 prop_assert_ne!(candidate.direction, query.direction);
                 prop_assert!(candidate.is_live(today()));
