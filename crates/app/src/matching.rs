@@ -41,34 +41,21 @@ impl Hub {
         let Some(embedder) = &self.embedder else {
             return Ok(vec![None; listings.len()]);
         };
-        let model = embedder.model_id().to_owned();
-        let texts: Vec<String> = listings.iter().map(|l| embedding_text(l)).collect();
-        let hashes: Vec<String> = texts.iter().map(|t| text_hash(t)).collect();
-        let mut stored: HashMap<String, bridgehub_store::StoredEmbedding> = HashMap::new();
-        for chunk in listings.chunks(5_000) {
-            let ids: Vec<&str> = chunk.iter().map(|l| l.id.as_str()).collect();
-            for e in self.store.embeddings(&model, &ids)? {
-                stored.insert(e.listing_id.clone(), e);
-            }
-        }
-        let mut out: Vec<Option<Vec<f32>>> = vec![None; listings.len()];
-        let mut missing: Vec<usize> = Vec::new();
-        for (idx, listing) in listings.iter().enumerate() {
-            match stored.remove(listing.id.as_str()) {
-                Some(e) if e.text_hash == hashes[idx] && e.vector.len() == embedder.dim() => out[idx] = Some(e.vector),
-                _ => missing.push(idx),
-            }
-        }
+        let mut out = self.stored_embeddings(listings)?;
+        let missing: Vec<usize> = out.iter().enumerate().filter(|(_, v)| v.is_none()).map(|(i, _)| i).collect();
         if !missing.is_empty() {
+            let model = embedder.model_id().to_owned();
             progress.phase("embedding listings", Some(missing.len() as u64));
             let mut done = 0u64;
             for batch in missing.chunks(EMBED_BATCH) {
-                let batch_texts: Vec<&str> = batch.iter().map(|&i| texts[i].as_str()).collect();
-                let vectors = embedder.embed(&batch_texts).map_err(|e| AppError::Io(format!("embedding failed: {e}")))?;
+                let batch_texts: Vec<String> = batch.iter().map(|&i| embedding_text(listings[i])).collect();
+                let refs: Vec<&str> = batch_texts.iter().map(String::as_str).collect();
+                let vectors = embedder.embed(&refs).map_err(|e| AppError::Io(format!("embedding failed: {e}")))?;
                 let rows: Vec<bridgehub_store::StoredEmbedding> = batch
                     .iter()
+                    .zip(&batch_texts)
                     .zip(vectors)
-                    .map(|(&i, vector)| bridgehub_store::StoredEmbedding { listing_id: listings[i].id.to_string(), text_hash: hashes[i].clone(), vector })
+                    .map(|((&i, text), vector)| bridgehub_store::StoredEmbedding { listing_id: listings[i].id.to_string(), text_hash: text_hash(text), vector })
                     .collect();
                 self.store.put_embeddings(&model, &rows)?;
                 for (&i, row) in batch.iter().zip(rows) {
@@ -81,7 +68,34 @@ impl Hub {
         }
         Ok(out)
     }
+
+    /// The stored embeddings of `listings` whose text has not changed since (`None` for
+    /// the rest, and for every listing when no embedder is loaded). Nothing is computed.
+    fn stored_embeddings(&self, listings: &[&bridgehub_domain::Listing]) -> AppResult<Vec<Option<Vec<f32>>>> {
+        let Some(embedder) = &self.embedder else {
+            return Ok(vec![None; listings.len()]);
+        };
+        let model = embedder.model_id();
+        let mut out: Vec<Option<Vec<f32>>> = vec![None; listings.len()];
+        for (chunk_index, chunk) in listings.chunks(STORED_CHUNK).enumerate() {
+            let ids: Vec<&str> = chunk.iter().map(|l| l.id.as_str()).collect();
+            let mut stored: HashMap<String, bridgehub_store::StoredEmbedding> =
+                self.store.embeddings(model, &ids)?.into_iter().map(|e| (e.listing_id.clone(), e)).collect();
+            for (offset, listing) in chunk.iter().enumerate() {
+                if let Some(e) = stored.remove(listing.id.as_str())
+                    && e.vector.len() == embedder.dim()
+                    && e.text_hash == text_hash(&embedding_text(listing))
+                {
+                    out[chunk_index * STORED_CHUNK + offset] = Some(e.vector);
+                }
+            }
+        }
+        Ok(out)
+    }
 }
+
+/// Listings whose stored embeddings are read in one go.
+const STORED_CHUNK: usize = 2_000;
 
 fn engine_error(err: bridgehub_matching::MatchError) -> AppError {
     match err {
@@ -234,17 +248,40 @@ impl Hub {
             Ok(())
         })?;
         progress.finish();
-        let refs: Vec<&bridgehub_domain::Listing> = listings.iter().collect();
-        let embeddings = self.embeddings_for(&refs, progress)?;
+        // Listings go into the index a chunk at a time with their stored vectors, so that
+        // at no point are all vectors held twice; those without a current stored vector
+        // are embedded (and stored) at the end.
         progress.phase("indexing listings", Some(total));
-        for (done, (listing, embedding)) in listings.into_iter().zip(embeddings).enumerate() {
-            if let Some(owner) = owners.get(listing.owner.as_str()) {
-                engine.upsert(IndexedListing { listing, owner: owner.clone(), embedding }).map_err(engine_error)?;
+        let mut unembedded: Vec<(bridgehub_domain::Listing, Owner)> = Vec::new();
+        let mut done = 0u64;
+        let mut rest = listings.into_iter().peekable();
+        while rest.peek().is_some() {
+            let chunk: Vec<bridgehub_domain::Listing> = rest.by_ref().take(STORED_CHUNK).collect();
+            let refs: Vec<&bridgehub_domain::Listing> = chunk.iter().collect();
+            let stored = self.stored_embeddings(&refs)?;
+            for (listing, embedding) in chunk.into_iter().zip(stored) {
+                let Some(owner) = owners.get(listing.owner.as_str()) else { continue };
+                match embedding {
+                    None if self.embedder.is_some() => unembedded.push((listing, owner.clone())),
+                    embedding => engine.upsert(IndexedListing { listing, owner: owner.clone(), embedding }).map_err(engine_error)?,
+                }
             }
-            if done % 1024 == 0 {
-                progress.position(done as u64);
+            done += STORED_CHUNK as u64;
+            progress.position(done.min(total));
+            // Committing now and then lets the lexical index flush what it buffered.
+            if done % (STORED_CHUNK as u64 * 10) == 0 {
+                engine.commit().map_err(engine_error)?;
             }
         }
+        progress.finish();
+        if !unembedded.is_empty() {
+            let refs: Vec<&bridgehub_domain::Listing> = unembedded.iter().map(|(l, _)| l).collect();
+            let embeddings = self.embeddings_for(&refs, progress)?;
+            for ((listing, owner), embedding) in unembedded.into_iter().zip(embeddings) {
+                engine.upsert(IndexedListing { listing, owner, embedding }).map_err(engine_error)?;
+            }
+        }
+        progress.phase("committing the match index", None);
         engine.commit().map_err(engine_error)?;
         progress.finish();
         Ok(Arc::new(Matcher { hub: self.clone(), engine: RwLock::new(engine), owners: RwLock::new(owners), network: RwLock::new(None) }))
