@@ -1,6 +1,11 @@
 //! `bridgehub`: the command-line edge of the hub. Parses flags, sets up logging and
 //! progress bars, and calls `bridgehub_app` use cases; nothing else lives here.
 
+/// mimalloc returns memory freed after the index build to the system (glibc kept ~50 MB of
+/// it at 100k listings), and is quicker for the many small allocations of a match query.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod analytics;
 mod bench;
 mod events;
