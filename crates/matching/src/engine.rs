@@ -122,13 +122,15 @@ impl Engine {
             self.lexical.add(key, &terms)?;
         }
         self.forget_language_vector(key);
-        if let Some(vector) = &item.embedding {
-            self.add_language_vector(item.listing.language.as_str(), vector, 1.0);
-        }
         let had_vector = self.vectors.contains(key);
         match &item.embedding {
             Some(vector) => {
                 self.vectors.set(key, vector);
+                // The language sums take the vector as stored (half precision), so that
+                // forgetting it later subtracts exactly what was added.
+                if let Some(stored) = self.vectors.get(key) {
+                    self.add_language_vector(item.listing.language.as_str(), &stored, 1.0);
+                }
                 if !had_vector {
                     self.n_embeddings += 1;
                 }
@@ -364,17 +366,10 @@ impl Engine {
     /// counterpart in another language can outrank a weaker one in the query's.
     ///
     /// With `q̂` the centred, normalised query and `m` the candidate language's mean, the
-    /// centred cosine is `(q̂·c − q̂·m) / |c − m|`, and `|c − m|² = |c|² − 2 c·m + |m|²`:
-    /// two inner products per candidate, no copies.
+    /// centred cosine is `q̂·(c − m) / |c − m|`: one pass per candidate, no copies.
     fn similarities(&self, q: &Entry, query_vector: Option<&[f32]>, pool: &[u32], config: &MatchConfig) -> Vec<Option<(f64, f64)>> {
         let Some(query_vector) = query_vector else { return vec![None; pool.len()] };
-        struct Mean {
-            vector: Vec<f32>,
-            norm_sq: f64,
-            /// `q̂·m`.
-            query_dot: f64,
-        }
-        let mut means: HashMap<&str, Option<Mean>> = HashMap::new();
+        let mut means: HashMap<&str, Option<Vec<f32>>> = HashMap::new();
         let q_hat: Vec<f32> = {
             let mut out: Vec<f64> = query_vector.iter().map(|x| f64::from(*x)).collect();
             if let Some(mean) = self.language_mean(q.listing.language.as_str(), config) {
@@ -394,20 +389,22 @@ impl Engine {
                 let cos = f64::from(dot(query_vector, vector));
                 let language = entry.listing.language.as_str();
                 let mean = means.entry(language).or_insert_with(|| {
-                    self.language_mean(language, config).map(|mean| {
-                        let vector: Vec<f32> = mean.iter().map(|x| *x as f32).collect();
-                        Mean { norm_sq: mean.iter().map(|x| x * x).sum(), query_dot: f64::from(dot(&q_hat, &vector)), vector }
-                    })
+                    self.language_mean(language, config).map(|mean| mean.iter().map(|x| *x as f32).collect())
                 });
-                let q_dot_c = f64::from(dot(&q_hat, vector));
                 let centred = match mean {
                     Some(mean) => {
-                        let c_norm_sq = f64::from(dot(vector, vector));
-                        let c_dot_m = f64::from(dot(vector, &mean.vector));
-                        let norm = (c_norm_sq - 2.0 * c_dot_m + mean.norm_sq).max(0.0).sqrt().max(1e-12);
-                        (q_dot_c - mean.query_dot) / norm
+                        // One pass over c − m in f64: the difference is taken before it is
+                        // squared, so a candidate next to its language's mean gives a small
+                        // norm, not a rounding error divided by one.
+                        let (mut numerator, mut norm_sq) = (0.0_f64, 0.0_f64);
+                        for ((c, m), q) in vector.iter().zip(mean.iter()).zip(&q_hat) {
+                            let d = f64::from(*c) - f64::from(*m);
+                            numerator += f64::from(*q) * d;
+                            norm_sq += d * d;
+                        }
+                        if norm_sq < 1e-12 { 0.0 } else { (numerator / norm_sq.sqrt()).clamp(-1.0, 1.0) }
                     }
-                    None => q_dot_c / f64::from(dot(vector, vector)).sqrt().max(1e-12),
+                    None => (f64::from(dot(&q_hat, vector)) / f64::from(dot(vector, vector)).sqrt().max(1e-12)).clamp(-1.0, 1.0),
                 };
                 Some((cos, centred))
             })

@@ -41,6 +41,8 @@ const MAX_LAYERS: usize = 16;
 /// Smallest candidate list while searching (HNSW `ef`); a query asking for more
 /// neighbours uses its `k` plus this margin.
 const EF_SEARCH: usize = 256;
+/// Vectors widened to f32 and inserted into the graph together.
+const INSERT_BATCH: usize = 50_000;
 /// No graph point (for documents without a live point).
 const NONE: u32 = u32::MAX;
 
@@ -110,20 +112,24 @@ impl Ann {
     /// Inserts `docs` (their vectors read from `index`) as new graph points.
     fn insert(&mut self, index: &VectorIndex, docs: &[u32]) {
         let first = self.point_doc.len();
-        let mut vectors: Vec<(Vec<f32>, usize)> = Vec::with_capacity(docs.len());
-        for &doc in docs {
-            if let Some(vector) = index.get(doc) {
-                let point = self.point_doc.len();
-                self.point_doc.push(doc);
-                vectors.push((vector, point));
+        // The graph keeps its own f32 copy of each point; the widened vectors are made a
+        // batch at a time so that the build holds at most one batch twice.
+        for batch in docs.chunks(INSERT_BATCH) {
+            let mut vectors: Vec<(Vec<f32>, usize)> = Vec::with_capacity(batch.len());
+            for &doc in batch {
+                if let Some(vector) = index.get(doc) {
+                    let point = self.point_doc.len();
+                    self.point_doc.push(doc);
+                    vectors.push((vector, point));
+                }
             }
-        }
-        let items: Vec<(&[f32], usize)> = vectors.iter().map(|(v, p)| (v.as_slice(), *p)).collect();
-        if items.len() >= 64 {
-            self.graph.parallel_insert_slice(&items);
-        } else {
-            for item in items {
-                self.graph.insert_slice(item);
+            let items: Vec<(&[f32], usize)> = vectors.iter().map(|(v, p)| (v.as_slice(), *p)).collect();
+            if items.len() >= 64 {
+                self.graph.parallel_insert_slice(&items);
+            } else {
+                for item in items {
+                    self.graph.insert_slice(item);
+                }
             }
         }
         for (point, &doc) in self.point_doc.iter().enumerate().skip(first) {
@@ -223,7 +229,8 @@ impl VectorIndex {
     }
 
     /// An empty index that builds its graph from `threshold` live vectors on
-    /// (`usize::MAX`: always exact).
+    /// (`usize::MAX`: never; below [`QUANTIZED_SCAN_MIN`] live vectors queries scan
+    /// exactly, above it the sign-bit codes).
     pub fn with_threshold(dim: usize, threshold: usize) -> Self {
         VectorIndex {
             dim,
@@ -470,12 +477,12 @@ impl VectorIndex {
         sign_bits(query, &self.center, &mut query_bits);
         // Hamming distances (0..=dim), then the live documents in ascending distance by a
         // counting sort.
-        let distances: Vec<u16> = if words == 6 {
+        let distances: Vec<u32> = if words == 6 {
             // 384 dimensions (the sentence model's): a fixed-size loop the compiler unrolls.
             let query_bits: [u64; 6] = [query_bits[0], query_bits[1], query_bits[2], query_bits[3], query_bits[4], query_bits[5]];
-            self.bits.chunks_exact(6).map(|code| (0..6).map(|i| (code[i] ^ query_bits[i]).count_ones()).sum::<u32>() as u16).collect()
+            self.bits.chunks_exact(6).map(|code| (0..6).map(|i| (code[i] ^ query_bits[i]).count_ones()).sum::<u32>()).collect()
         } else {
-            self.bits.chunks_exact(words).map(|code| code.iter().zip(&query_bits).map(|(a, b)| (a ^ b).count_ones()).sum::<u32>() as u16).collect()
+            self.bits.chunks_exact(words).map(|code| code.iter().zip(&query_bits).map(|(a, b)| (a ^ b).count_ones()).sum::<u32>()).collect()
         };
         let mut counts = vec![0u32; words * 64 + 2];
         let mut live = 0u32;

@@ -198,6 +198,43 @@ fn arb_listing(idx: usize) -> impl Strategy<Value = (Listing, Owner)> {
         })
 }
 
+#[test]
+fn candidates_at_their_language_mean_do_not_swamp_the_others() {
+    // Nine French offers with one and the same text sit exactly at the French mean: their
+    // centred vectors are (nearly) zero, which must give them no semantic credit rather
+    // than a rounding error divided by a tiny norm.
+    let dim = 16;
+    let mut engine = Engine::new(dim).unwrap();
+    let basis = |i: usize, j: usize| -> Vec<f32> {
+        let mut v = vec![0.05_f32; dim];
+        v[i] = 1.0;
+        v[j] += 0.7;
+        unit(&v)
+    };
+    let query = listing("seek", "q-org", Direction::Seek, "cold chain", "en", &[Sector::Logistics]);
+    engine.upsert(IndexedListing { listing: query, owner: owner("q-org", "CN", &["en"]), embedding: Some(basis(0, 1)) }).unwrap();
+    for n in 0..9 {
+        let id = format!("fr-{n}");
+        let offer = listing(&id, &format!("fr-org-{n}"), Direction::Offer, "entrepôt frigorifique", "fr", &[Sector::Logistics]);
+        engine.upsert(IndexedListing { listing: offer, owner: owner(&format!("fr-org-{n}"), "FR", &["fr"]), embedding: Some(basis(5, 6)) }).unwrap();
+    }
+    // English listings spread around, so that the English mean is not the query itself.
+    for n in 0..8 {
+        let id = format!("en-{n}");
+        let offer = listing(&id, &format!("en-org-{n}"), Direction::Offer, "services", "en", &[Sector::Logistics]);
+        engine.upsert(IndexedListing { listing: offer, owner: owner(&format!("en-org-{n}"), "GB", &["en"]), embedding: Some(basis(8 + n, 1)) }).unwrap();
+    }
+    let best = listing("best", "best-org", Direction::Offer, "cold chain partner", "es", &[Sector::Logistics]);
+    engine.upsert(IndexedListing { listing: best, owner: owner("best-org", "ES", &["es"]), embedding: Some(basis(0, 1)) }).unwrap();
+    engine.commit().unwrap();
+    let q = Query { listing_id: "seek", today: today(), limit: 20, relax: false };
+    let matches = engine.matches(&q, &MatchConfig::default()).unwrap();
+    assert_eq!(matches[0].listing_id, "best");
+    for m in &matches {
+        assert!(m.score.is_finite() && m.score <= 1.0 + 1e-9, "{} scored {}", m.listing_id, m.score);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
     #[test]
