@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use bridgehub_domain::{reference, Category, EntityId, Listing, OrgKind, Organization, Sector};
 use bridgehub_exchange::{write_jsonl, ContactRecord, ListingRecord, OrganizationRecord, PersonRecord, Record, TieRecord};
-use bridgehub_search::{SearchKind, VectorIndex};
+use bridgehub_search::VectorIndex;
 use bridgehub_store::{ExportItem, ImportBatch, StoredEmbedding};
 use serde_json::{json, Value};
 
@@ -354,13 +354,7 @@ pub fn match_bench(target: &Hub, base: &Hub, options: &MatchBenchOptions) -> App
             "engine_memory_bytes": stats.memory_bytes,
             "process_rss_growth_bytes": rss_after.saturating_sub(rss_before),
             "process_rss_bytes": rss_after,
-            "vector_search": if stats.with_embeddings >= bridgehub_search::ANN_THRESHOLD {
-                "hnsw"
-            } else if stats.with_embeddings >= bridgehub_search::QUANTIZED_SCAN_MIN {
-                "sign-bit shortlist, scored exactly"
-            } else {
-                "exact"
-            },
+            "vector_search": stats.vector_search.label(),
         },
         "query": {
             "what": "Matcher::matches (full engine: lexical + vector retrieval, hard rules, scoring, reasons) for a random stored listing",
@@ -449,11 +443,7 @@ pub fn vector_bench(base: &Hub, options: &VectorBenchOptions) -> AppResult<Value
         "vectors": options.vectors,
         "dim": EMBEDDING_DIM,
         "source": format!("real multilingual-e5-small embeddings of {n_base} distinct listing texts, re-used with Gaussian noise of norm {NOISE} (cosine ≈ 0.97); queries are fresh noisy copies"),
-        "search": match index.search_kind() {
-            SearchKind::Approximate => "hnsw",
-            SearchKind::Shortlist => "sign-bit shortlist, scored exactly",
-            SearchKind::Exact => "exact",
-        },
+        "search": index.search_kind().label(),
         "fill_seconds": fill_seconds,
         "sign_bit_codes_seconds": codes_seconds,
         "build_seconds_from_stored_vectors": if options.graph { json!(build_seconds) } else { Value::Null },

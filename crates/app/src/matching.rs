@@ -38,10 +38,22 @@ impl Hub {
         listings: &[&bridgehub_domain::Listing],
         progress: &dyn Progress,
     ) -> AppResult<Vec<Option<Vec<f32>>>> {
-        let Some(embedder) = &self.embedder else {
-            return Ok(vec![None; listings.len()]);
-        };
         let mut out = self.stored_embeddings(listings)?;
+        self.embed_missing(listings, &mut out, progress)?;
+        Ok(out)
+    }
+
+    /// Computes (and stores) the embeddings `out` lacks for `listings`; nothing when no
+    /// embedder is loaded.
+    fn embed_missing(
+        &self,
+        listings: &[&bridgehub_domain::Listing],
+        out: &mut [Option<Vec<f32>>],
+        progress: &dyn Progress,
+    ) -> AppResult<()> {
+        let Some(embedder) = &self.embedder else {
+            return Ok(());
+        };
         let missing: Vec<usize> = out.iter().enumerate().filter(|(_, v)| v.is_none()).map(|(i, _)| i).collect();
         if !missing.is_empty() {
             let model = embedder.model_id().to_owned();
@@ -66,7 +78,7 @@ impl Hub {
             }
             progress.finish();
         }
-        Ok(out)
+        Ok(())
     }
 
     /// The stored embeddings of `listings` whose text has not changed since (`None` for
@@ -170,7 +182,12 @@ impl Matcher {
 
     /// Listings indexed and memory held.
     pub fn stats(&self) -> bridgehub_matching::EngineStats {
-        self.engine.read().map(|e| e.stats()).unwrap_or(bridgehub_matching::EngineStats { listings: 0, with_embeddings: 0, memory_bytes: 0 })
+        self.engine.read().map(|e| e.stats()).unwrap_or(bridgehub_matching::EngineStats {
+            listings: 0,
+            with_embeddings: 0,
+            memory_bytes: 0,
+            vector_search: bridgehub_search::SearchKind::Exact,
+        })
     }
 
     fn refresh(&self, changes: &[Change]) -> AppResult<()> {
@@ -275,8 +292,10 @@ impl Hub {
         }
         progress.finish();
         if !unembedded.is_empty() {
+            // The chunk loop already found no current stored vector for these.
             let refs: Vec<&bridgehub_domain::Listing> = unembedded.iter().map(|(l, _)| l).collect();
-            let embeddings = self.embeddings_for(&refs, progress)?;
+            let mut embeddings = vec![None; refs.len()];
+            self.embed_missing(&refs, &mut embeddings, progress)?;
             for ((listing, owner), embedding) in unembedded.into_iter().zip(embeddings) {
                 engine.upsert(IndexedListing { listing, owner, embedding }).map_err(engine_error)?;
             }

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use bridgehub_domain::{CountryCode, Date, LangTag, Listing};
-use bridgehub_search::{analyze, dot, LexicalIndex, SearchError, VectorIndex};
+use bridgehub_search::{analyze, dot, LexicalIndex, SearchError, SearchKind, VectorIndex};
 
 use crate::network::Network;
 use crate::rules;
@@ -71,6 +71,8 @@ pub struct EngineStats {
     pub with_embeddings: usize,
     /// Approximate bytes held by vectors, entries and the lexical index.
     pub memory_bytes: usize,
+    /// How vector queries are answered at this size.
+    pub vector_search: SearchKind,
 }
 
 /// The match index.
@@ -218,6 +220,7 @@ impl Engine {
             listings: self.by_id.len(),
             with_embeddings: self.n_embeddings,
             memory_bytes: text_bytes + self.vectors.memory_bytes() + self.lexical.memory_bytes(),
+            vector_search: self.vectors.search_kind(),
         }
     }
 

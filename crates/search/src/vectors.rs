@@ -221,6 +221,17 @@ pub enum SearchKind {
     Approximate,
 }
 
+impl SearchKind {
+    /// How the benchmarks name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            SearchKind::Exact => "exact",
+            SearchKind::Shortlist => "sign-bit shortlist, scored exactly",
+            SearchKind::Approximate => "hnsw",
+        }
+    }
+}
+
 impl VectorIndex {
     /// An empty index for `dim`-dimensional vectors that builds its graph from
     /// [`ANN_THRESHOLD`] vectors on.
@@ -284,15 +295,12 @@ impl VectorIndex {
             self.bits.resize((idx + 1) * self.words(), 0);
         }
         self.data[idx * self.dim..(idx + 1) * self.dim].convert_from_f32_slice(vector);
-        if !self.center.is_empty() {
-            let words = self.words();
-            let mut stored = vec![0.0_f32; self.dim];
-            self.data[idx * self.dim..(idx + 1) * self.dim].convert_to_f32_slice(&mut stored);
-            sign_bits(&stored, &self.center, &mut self.bits[idx * words..(idx + 1) * words]);
-        }
         if !self.present[idx] {
             self.present[idx] = true;
             self.live += 1;
+        }
+        if !self.center.is_empty() {
+            self.write_code(doc, &mut vec![0.0_f32; self.dim]);
         }
         if let Some(ann) = &mut self.ann {
             ann.retire(doc);
@@ -392,13 +400,18 @@ impl VectorIndex {
         let n = self.live.max(1) as f64;
         self.center = sum.iter().map(|s| (s / n) as f32).collect();
         self.center_live = self.live;
-        let words = self.words();
-        self.bits.resize(self.present.len() * words, 0);
+        self.bits.resize(self.present.len() * self.words(), 0);
         for doc in 0..self.present.len() as u32 {
-            if self.read(doc, &mut buffer) {
-                let idx = doc as usize;
-                sign_bits(&buffer, &self.center, &mut self.bits[idx * words..(idx + 1) * words]);
-            }
+            self.write_code(doc, &mut buffer);
+        }
+    }
+
+    /// Writes the sign-bit code of `doc`'s stored vector (widened into `buffer`) against
+    /// the current center; nothing when `doc` has no vector.
+    fn write_code(&mut self, doc: u32, buffer: &mut [f32]) {
+        if self.read(doc, buffer) {
+            let (words, idx) = (self.words(), doc as usize);
+            sign_bits(buffer, &self.center, &mut self.bits[idx * words..(idx + 1) * words]);
         }
     }
 
@@ -477,13 +490,8 @@ impl VectorIndex {
         sign_bits(query, &self.center, &mut query_bits);
         // Hamming distances (0..=dim), then the live documents in ascending distance by a
         // counting sort.
-        let distances: Vec<u32> = if words == 6 {
-            // 384 dimensions (the sentence model's): a fixed-size loop the compiler unrolls.
-            let query_bits: [u64; 6] = [query_bits[0], query_bits[1], query_bits[2], query_bits[3], query_bits[4], query_bits[5]];
-            self.bits.chunks_exact(6).map(|code| (0..6).map(|i| (code[i] ^ query_bits[i]).count_ones()).sum::<u32>()).collect()
-        } else {
-            self.bits.chunks_exact(words).map(|code| code.iter().zip(&query_bits).map(|(a, b)| (a ^ b).count_ones()).sum::<u32>()).collect()
-        };
+        let distances: Vec<u32> =
+            self.bits.chunks_exact(words).map(|code| code.iter().zip(&query_bits).map(|(a, b)| (a ^ b).count_ones()).sum()).collect();
         let mut counts = vec![0u32; words * 64 + 2];
         let mut live = 0u32;
         for (d, present) in distances.iter().zip(&self.present) {
