@@ -169,6 +169,8 @@ impl TextEmbedder for StoredVectorsOnly {
 struct Base {
     listings: Vec<Listing>,
     vectors: Vec<Vec<f32>>,
+    /// Latent terms stored with each vector (when the base was embedded with the sparse head).
+    latents: Vec<Option<Vec<(u16, f32)>>>,
     owners: HashMap<String, Organization>,
 }
 
@@ -185,22 +187,23 @@ fn read_base(base: &Hub) -> AppResult<Base> {
         }
         Ok(())
     })?;
-    let mut vectors: HashMap<String, Vec<f32>> = HashMap::new();
+    let mut vectors: HashMap<String, (Vec<f32>, Option<Vec<(u16, f32)>>)> = HashMap::new();
     for chunk in all.chunks(5_000) {
         let ids: Vec<&str> = chunk.iter().map(|l| l.id.as_str()).collect();
         for e in base.store.embeddings(MODEL_ID, &ids)? {
             if e.vector.len() == EMBEDDING_DIM {
-                vectors.insert(e.listing_id, e.vector);
+                vectors.insert(e.listing_id, (e.vector, e.latent));
             }
         }
     }
-    let (mut listings, mut vecs) = (Vec::new(), Vec::new());
+    let (mut listings, mut vecs, mut latents) = (Vec::new(), Vec::new(), Vec::new());
     for l in all {
-        if let Some(v) = vectors.remove(l.id.as_str())
+        if let Some((v, latent)) = vectors.remove(l.id.as_str())
             && owners.contains_key(l.owner.as_str())
         {
             listings.push(l);
             vecs.push(v);
+            latents.push(latent);
         }
     }
     if listings.is_empty() {
@@ -208,7 +211,7 @@ fn read_base(base: &Hub) -> AppResult<Base> {
             "the base hub has no listing with a stored embedding: run `bridgehub --db BASE serve --demo` (or `match`) with the model first".into(),
         ));
     }
-    Ok(Base { listings, vectors: vecs, owners })
+    Ok(Base { listings, vectors: vecs, latents, owners })
 }
 
 /// `v` plus Gaussian noise of total norm about `noise`, normalised again.
@@ -295,6 +298,8 @@ fn fill_match_hub(target: &Hub, base: &Base, options: &MatchBenchOptions) -> App
             listing_id: listing.id.to_string(),
             text_hash: text_hash(&crate::embedding_text(&listing)),
             vector,
+            // Copies keep the base listing's latent terms as they are.
+            latent: base.latents[b].clone(),
         });
         batch.listings.push(listing);
     }
@@ -350,7 +355,7 @@ pub fn match_bench(target: &Hub, base: &Hub, options: &MatchBenchOptions) -> App
         "fill_seconds": fill_seconds,
         "index_build_seconds_from_stored_vectors": build_seconds,
         "index": {
-            "listings": stats.listings, "with_embeddings": stats.with_embeddings,
+            "listings": stats.listings, "with_embeddings": stats.with_embeddings, "with_latent_terms": stats.with_latent_terms,
             "engine_memory_bytes": stats.memory_bytes,
             "process_rss_growth_bytes": rss_after.saturating_sub(rss_before),
             "process_rss_bytes": rss_after,

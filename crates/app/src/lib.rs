@@ -96,6 +96,24 @@ pub trait TextEmbedder: Send + Sync {
     fn dim(&self) -> usize;
     /// Embeds a batch of texts.
     fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String>;
+    /// Whether [`TextEmbedder::embed_with_latent`] gives latent terms.
+    fn has_latent(&self) -> bool {
+        false
+    }
+    /// Embeds a batch of texts with their latent terms (`(feature, weight)`, strongest
+    /// first), when the model has a sparse head; without one, the vectors alone.
+    fn embed_with_latent(&self, texts: &[&str]) -> Result<Vec<TextVectors>, String> {
+        Ok(self.embed(texts)?.into_iter().map(|vector| TextVectors { vector, latent: None }).collect())
+    }
+}
+
+/// A text's sentence vector and, when the model has a sparse head, its latent terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextVectors {
+    /// L2-normalised sentence vector.
+    pub vector: Vec<f32>,
+    /// Latent terms `(feature, weight)`, strongest first.
+    pub latent: Option<Vec<(u16, f32)>>,
 }
 
 /// The hub: the store plus the use cases over it. Cheap to clone.

@@ -9,7 +9,7 @@ use bridgehub_domain::Organization;
 use bridgehub_matching::{Engine, IndexedListing, Match, MatchConfig, Mode, Owner, Query};
 use bridgehub_store::{Change, ExportItem};
 
-use crate::{AppError, AppResult, ChangeListener, Hub, ImportOptions, ImportSource, Progress};
+use crate::{AppError, AppResult, ChangeListener, Hub, ImportOptions, ImportSource, Progress, TextVectors};
 
 /// Dimension of the stored text embeddings (multilingual-e5-small).
 pub const EMBEDDING_DIM: usize = 384;
@@ -37,7 +37,7 @@ impl Hub {
         &self,
         listings: &[&bridgehub_domain::Listing],
         progress: &dyn Progress,
-    ) -> AppResult<Vec<Option<Vec<f32>>>> {
+    ) -> AppResult<Vec<Option<TextVectors>>> {
         let mut out = self.stored_embeddings(listings)?;
         self.embed_missing(listings, &mut out, progress)?;
         Ok(out)
@@ -48,7 +48,7 @@ impl Hub {
     fn embed_missing(
         &self,
         listings: &[&bridgehub_domain::Listing],
-        out: &mut [Option<Vec<f32>>],
+        out: &mut [Option<TextVectors>],
         progress: &dyn Progress,
     ) -> AppResult<()> {
         let Some(embedder) = &self.embedder else {
@@ -62,16 +62,21 @@ impl Hub {
             for batch in missing.chunks(EMBED_BATCH) {
                 let batch_texts: Vec<String> = batch.iter().map(|&i| embedding_text(listings[i])).collect();
                 let refs: Vec<&str> = batch_texts.iter().map(String::as_str).collect();
-                let vectors = embedder.embed(&refs).map_err(|e| AppError::Io(format!("embedding failed: {e}")))?;
+                let vectors = embedder.embed_with_latent(&refs).map_err(|e| AppError::Io(format!("embedding failed: {e}")))?;
                 let rows: Vec<bridgehub_store::StoredEmbedding> = batch
                     .iter()
                     .zip(&batch_texts)
                     .zip(vectors)
-                    .map(|((&i, text), vector)| bridgehub_store::StoredEmbedding { listing_id: listings[i].id.to_string(), text_hash: text_hash(text), vector })
+                    .map(|((&i, text), v)| bridgehub_store::StoredEmbedding {
+                        listing_id: listings[i].id.to_string(),
+                        text_hash: text_hash(text),
+                        vector: v.vector,
+                        latent: v.latent,
+                    })
                     .collect();
                 self.store.put_embeddings(&model, &rows)?;
                 for (&i, row) in batch.iter().zip(rows) {
-                    out[i] = Some(row.vector);
+                    out[i] = Some(TextVectors { vector: row.vector, latent: row.latent });
                 }
                 done += batch.len() as u64;
                 progress.position(done);
@@ -82,13 +87,15 @@ impl Hub {
     }
 
     /// The stored embeddings of `listings` whose text has not changed since (`None` for
-    /// the rest, and for every listing when no embedder is loaded). Nothing is computed.
-    fn stored_embeddings(&self, listings: &[&bridgehub_domain::Listing]) -> AppResult<Vec<Option<Vec<f32>>>> {
+    /// the rest, for those stored without latent terms when the embedder now has its sparse
+    /// head, and for every listing when no embedder is loaded). Nothing is computed.
+    fn stored_embeddings(&self, listings: &[&bridgehub_domain::Listing]) -> AppResult<Vec<Option<TextVectors>>> {
         let Some(embedder) = &self.embedder else {
             return Ok(vec![None; listings.len()]);
         };
         let model = embedder.model_id();
-        let mut out: Vec<Option<Vec<f32>>> = vec![None; listings.len()];
+        let needs_latent = embedder.has_latent();
+        let mut out: Vec<Option<TextVectors>> = vec![None; listings.len()];
         for (chunk_index, chunk) in listings.chunks(STORED_CHUNK).enumerate() {
             let ids: Vec<&str> = chunk.iter().map(|l| l.id.as_str()).collect();
             let mut stored: HashMap<String, bridgehub_store::StoredEmbedding> =
@@ -97,12 +104,21 @@ impl Hub {
                 if let Some(e) = stored.remove(listing.id.as_str())
                     && e.vector.len() == embedder.dim()
                     && e.text_hash == text_hash(&embedding_text(listing))
+                    && (e.latent.is_some() || !needs_latent)
                 {
-                    out[chunk_index * STORED_CHUNK + offset] = Some(e.vector);
+                    out[chunk_index * STORED_CHUNK + offset] = Some(TextVectors { vector: e.vector, latent: e.latent });
                 }
             }
         }
         Ok(out)
+    }
+}
+
+/// The vector and the latent terms apart, as the engine takes them.
+fn split(v: Option<TextVectors>) -> (Option<Vec<f32>>, Option<Vec<(u16, f32)>>) {
+    match v {
+        Some(TextVectors { vector, latent }) => (Some(vector), latent),
+        None => (None, None),
     }
 }
 
@@ -185,6 +201,7 @@ impl Matcher {
         self.engine.read().map(|e| e.stats()).unwrap_or(bridgehub_matching::EngineStats {
             listings: 0,
             with_embeddings: 0,
+            with_latent_terms: 0,
             memory_bytes: 0,
             vector_search: bridgehub_search::SearchKind::Exact,
         })
@@ -215,7 +232,8 @@ impl Matcher {
                         let owner = self.owner(listing.record.owner.as_str())?;
                         if let Some(owner) = owner {
                             let embedding = self.hub.embeddings_for(&[&listing.record], &crate::NoProgress)?.pop().flatten();
-                            engine.upsert(IndexedListing { listing: listing.record, owner, embedding }).map_err(engine_error)?;
+                            let (embedding, latent) = split(embedding);
+                            engine.upsert(IndexedListing { listing: listing.record, owner, embedding, latent }).map_err(engine_error)?;
                         }
                     }
                     None => engine.remove(&change.id),
@@ -280,7 +298,10 @@ impl Hub {
                 let Some(owner) = owners.get(listing.owner.as_str()) else { continue };
                 match embedding {
                     None if self.embedder.is_some() => unembedded.push((listing, owner.clone())),
-                    embedding => engine.upsert(IndexedListing { listing, owner: owner.clone(), embedding }).map_err(engine_error)?,
+                    embedding => {
+                        let (embedding, latent) = split(embedding);
+                        engine.upsert(IndexedListing { listing, owner: owner.clone(), embedding, latent }).map_err(engine_error)?
+                    }
                 }
             }
             done += STORED_CHUNK as u64;
@@ -297,7 +318,8 @@ impl Hub {
             let mut embeddings = vec![None; refs.len()];
             self.embed_missing(&refs, &mut embeddings, progress)?;
             for ((listing, owner), embedding) in unembedded.into_iter().zip(embeddings) {
-                engine.upsert(IndexedListing { listing, owner, embedding }).map_err(engine_error)?;
+                let (embedding, latent) = split(embedding);
+                engine.upsert(IndexedListing { listing, owner, embedding, latent }).map_err(engine_error)?;
             }
         }
         progress.phase("committing the match index", None);
@@ -380,7 +402,7 @@ pub fn evaluate_matching(
     // unless BRIDGEHUB_THIN_TIE_BOOST turns it on).
     matcher.set_network(hub.build_tie_network(crate::analytics::AnalyticsSettings::from_env()?, progress)?);
     let mut report = EvalReport::default();
-    for (name, mode) in [("full", Mode::Full), ("lexical", Mode::LexicalOnly), ("semantic", Mode::SemanticOnly)] {
+    for (name, mode) in [("full", Mode::Full), ("lexical", Mode::LexicalOnly), ("semantic", Mode::SemanticOnly), ("latent", Mode::LatentOnly)] {
         let mut all = Vec::new();
         let mut pairs: BTreeMap<String, Vec<Option<usize>>> = BTreeMap::new();
         let mut crossing: BTreeMap<String, Vec<Option<usize>>> = BTreeMap::new();

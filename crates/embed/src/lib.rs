@@ -36,6 +36,7 @@
 mod embedder;
 mod error;
 mod format;
+mod latent;
 mod model;
 mod path;
 mod q4;
@@ -43,7 +44,8 @@ mod q4;
 mod synth;
 mod tokenizer;
 
-pub use embedder::{Embedder, EmbedderOptions, Prefix};
+pub use embedder::{Embedder, EmbedderOptions, Embedding, Prefix};
+pub use latent::{LatentTerms, LATENT_FILE_NAME, LATENT_SHA256, LATENT_TERMS};
 pub use error::{EmbedError, FormatError};
 pub use path::{
     DEFAULT_MODEL_DIR, MODEL_DIR_ENV, MODEL_FILE_ENV, MODEL_FILE_NAME, locate_model,

@@ -163,10 +163,20 @@ impl Encoder {
     /// `vocab_rows`) and returns each window's mean-pooled last hidden state, unnormalised.
     pub(crate) fn mean_pooled(&self, windows: &[&[u32]]) -> candle_core::Result<Vec<Vec<f32>>> {
         let h = self.hidden;
+        let Some(states) = self.last_states(windows)? else {
+            return Ok(vec![vec![0.0; h]; windows.len()]);
+        };
+        Ok(pool_means(windows, &states.to_vec3::<f32>()?, h))
+    }
+
+    /// The last hidden states `[batch, len, hidden]` of a batch of windows (padded to the
+    /// longest), or `None` for an empty batch.
+    pub(crate) fn last_states(&self, windows: &[&[u32]]) -> candle_core::Result<Option<Tensor>> {
+        let h = self.hidden;
         let batch = windows.len();
         let len = windows.iter().map(|w| w.len()).max().unwrap_or(0);
         if batch == 0 || len == 0 {
-            return Ok(vec![vec![0.0; h]; batch]);
+            return Ok(None);
         }
         let mut embedded = vec![0f32; batch * len * h];
         for (window, rows) in windows.iter().zip(embedded.chunks_exact_mut(len * h)) {
@@ -194,23 +204,7 @@ impl Encoder {
         for layer in &self.layers {
             x = self.layer_forward(layer, &x, batch, len, mask.as_ref())?;
         }
-
-        let states = x.reshape((batch, len, h))?.to_vec3::<f32>()?;
-        Ok(windows
-            .iter()
-            .zip(states)
-            .map(|(window, tokens)| {
-                let mut pooled = vec![0f32; h];
-                for token in &tokens[..window.len()] {
-                    for (p, v) in pooled.iter_mut().zip(token) {
-                        *p += v;
-                    }
-                }
-                let inverse = 1.0 / window.len() as f32;
-                pooled.iter_mut().for_each(|p| *p *= inverse);
-                pooled
-            })
-            .collect())
+        Ok(Some(x.reshape((batch, len, h))?))
     }
 
     fn layer_forward(
@@ -249,4 +243,23 @@ impl Encoder {
         let out = layer.ffn_out.forward(&inner)?;
         layer.output_norm.forward(&(x + out)?)
     }
+}
+
+/// Each window's mean over its own (unpadded) token states.
+pub(crate) fn pool_means(windows: &[&[u32]], states: &[Vec<Vec<f32>>], h: usize) -> Vec<Vec<f32>> {
+    windows
+        .iter()
+        .zip(states)
+        .map(|(window, tokens)| {
+            let mut pooled = vec![0f32; h];
+            for token in &tokens[..window.len()] {
+                for (p, v) in pooled.iter_mut().zip(token) {
+                    *p += v;
+                }
+            }
+            let inverse = 1.0 / window.len() as f32;
+            pooled.iter_mut().for_each(|p| *p *= inverse);
+            pooled
+        })
+        .collect()
 }

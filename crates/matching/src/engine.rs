@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use bridgehub_domain::{CountryCode, Date, LangTag, Listing};
 use bridgehub_search::{analyze, dot, LexicalIndex, SearchError, SearchKind, VectorIndex};
 
+use crate::latent::LatentIndex;
 use crate::network::Network;
 use crate::rules;
 use crate::score::{self, Match, MatchConfig, Mode, Signals};
@@ -42,6 +43,8 @@ pub struct IndexedListing {
     pub owner: Owner,
     /// Its text embedding (L2-normalised), when computed.
     pub embedding: Option<Vec<f32>>,
+    /// Its latent terms `(feature, weight)`, strongest first, when computed.
+    pub latent: Option<Vec<(u16, f32)>>,
 }
 
 pub(crate) struct Entry {
@@ -69,6 +72,8 @@ pub struct EngineStats {
     pub listings: usize,
     /// Listings with an embedding.
     pub with_embeddings: usize,
+    /// Listings with latent terms.
+    pub with_latent_terms: usize,
     /// Approximate bytes held by vectors, entries and the lexical index.
     pub memory_bytes: usize,
     /// How vector queries are answered at this size.
@@ -82,6 +87,7 @@ pub struct Engine {
     free: Vec<u32>,
     lexical: LexicalIndex,
     vectors: VectorIndex,
+    latent: LatentIndex,
     n_embeddings: usize,
     /// Sum of the embeddings of each listing language, and their number: the language's
     /// mean vector, removed before comparing texts across languages.
@@ -107,6 +113,7 @@ impl Engine {
             free: Vec::new(),
             lexical: LexicalIndex::new()?,
             vectors: VectorIndex::new(dim),
+            latent: LatentIndex::new(),
             n_embeddings: 0,
             language_sums: HashMap::new(),
         })
@@ -124,6 +131,13 @@ impl Engine {
             self.lexical.add(key, &terms)?;
         }
         self.forget_language_vector(key);
+        if let Some(old) = self.entries.get(key as usize).and_then(Option::as_ref) {
+            let language = old.listing.language.as_str().to_owned();
+            self.latent.remove(key, &language);
+        }
+        if let Some(terms) = &item.latent {
+            self.latent.set(key, item.listing.language.as_str(), terms);
+        }
         let had_vector = self.vectors.contains(key);
         match &item.embedding {
             Some(vector) => {
@@ -164,6 +178,10 @@ impl Engine {
         if let Some(key) = self.by_id.remove(id) {
             self.lexical.remove(key);
             self.forget_language_vector(key);
+            if let Some(old) = self.entries.get(key as usize).and_then(Option::as_ref) {
+                let language = old.listing.language.as_str().to_owned();
+                self.latent.remove(key, &language);
+            }
             if self.vectors.contains(key) {
                 self.vectors.remove(key);
                 self.n_embeddings -= 1;
@@ -219,7 +237,8 @@ impl Engine {
         EngineStats {
             listings: self.by_id.len(),
             with_embeddings: self.n_embeddings,
-            memory_bytes: text_bytes + self.vectors.memory_bytes() + self.lexical.memory_bytes(),
+            with_latent_terms: self.latent.len(),
+            memory_bytes: text_bytes + self.vectors.memory_bytes() + self.latent.memory_bytes() + self.lexical.memory_bytes(),
             vector_search: self.vectors.search_kind(),
         }
     }
@@ -256,7 +275,7 @@ impl Engine {
         // index's memory).
         let n_lexical = if exhaustive { self.by_id.len() } else { config.candidates };
         let lexical_hits =
-            if config.mode == Mode::SemanticOnly { Vec::new() } else { self.lexical.search(&listing_terms(&q.listing), n_lexical.max(1))? };
+            if matches!(config.mode, Mode::SemanticOnly | Mode::LatentOnly) { Vec::new() } else { self.lexical.search(&listing_terms(&q.listing), n_lexical.max(1))? };
         let lexical: HashMap<u32, f32> = lexical_hits.iter().filter(|(doc, _)| passes(*doc)).copied().collect();
         let max_lexical = lexical.values().copied().fold(0.0_f32, f32::max);
         // Candidate pool: every counterpart when small, else both retrievers' best.
@@ -271,6 +290,13 @@ impl Engine {
         };
         let similarities = self.similarities(q, query_vector, &pool, config);
         let semantic_values = scale_to_pool(&similarities.iter().map(|s| s.map(|(_, centred)| centred)).collect::<Vec<_>>());
+        let latent = if config.mode == Mode::SemanticOnly || config.mode == Mode::LexicalOnly {
+            vec![None; pool.len()]
+        } else {
+            let language_of = |c: u32| self.entries.get(c as usize).and_then(Option::as_ref).map(|e| e.listing.language.as_str());
+            self.latent.similarities(key, q.listing.language.as_str(), &pool, language_of, config.min_language_sample)
+        };
+        let latent_values = scale_to_pool(&latent);
         let boost = match network {
             Some(network) if config.thin_tie_boost > 0.0 && config.mode == Mode::Full => Some(network),
             _ => None,
@@ -279,10 +305,12 @@ impl Engine {
         let mut ranked: Vec<(f64, &Entry, score::Contributions)> = pool
             .iter()
             .zip(similarities.iter().zip(semantic_values))
-            .filter_map(|(&candidate, (similarity, semantic_value))| {
+            .zip(latent.iter().zip(latent_values))
+            .filter_map(|((&candidate, (similarity, semantic_value)), (latent_cos, latent_value))| {
                 let c = self.entries[candidate as usize].as_ref()?;
                 let lexical = lexical.get(&candidate).map(|s| if max_lexical > 0.0 { f64::from(s / max_lexical) } else { 0.0 }).unwrap_or(0.0);
-                let signals = Signals { semantic: similarity.map(|(cos, _)| cos), semantic_value, lexical };
+                let latent = latent_cos.zip(latent_value);
+                let signals = Signals { semantic: similarity.map(|(cos, _)| cos), semantic_value, lexical, latent };
                 let parts = score::contributions(q, c, &signals, config);
                 let extra = boost
                     .and_then(|network| score::thin_tie_value(q.owner.country, c.owner.country, network, config.thin_tie_boost))

@@ -9,6 +9,9 @@ use bridgehub_domain::{Category, CountryCode, GroupCode, LangTag, Sector};
 pub enum Signal {
     /// Cosine similarity of the two texts' embeddings (any language pair).
     Semantic,
+    /// Overlap of the two texts' latent terms (the sparse features of the embedding model;
+    /// any language pair).
+    Latent,
     /// BM25 score of the shared terms, relative to the best candidate.
     Lexical,
     /// Sectors both listings name.
@@ -30,6 +33,7 @@ impl Signal {
     pub fn code(self) -> &'static str {
         match self {
             Signal::Semantic => "semantic",
+            Signal::Latent => "latent",
             Signal::Lexical => "lexical",
             Signal::Sector => "sector",
             Signal::Category => "category",
@@ -164,10 +168,17 @@ pub(crate) fn targets_reason(country: Option<CountryCode>, group: Option<&GroupC
 }
 
 pub(crate) fn similarity_reason(signal: Signal, value: f64, contribution: f64) -> Reason {
-    let lexical = signal == Signal::Lexical;
-    let en = if lexical { format!("Shared keywords {value:.2}") } else { format!("Text similarity {value:.2}") };
+    let en = match signal {
+        Signal::Lexical => format!("Shared keywords {value:.2}"),
+        Signal::Latent => format!("Shared concepts {value:.2}"),
+        _ => format!("Text similarity {value:.2}"),
+    };
     let (zh, zh_hant) = both(|script| {
-        let label = if lexical { script.pick("关键词相似度", "關鍵詞相似度") } else { script.pick("文本相似度", "文本相似度") };
+        let label = match signal {
+            Signal::Lexical => script.pick("关键词相似度", "關鍵詞相似度"),
+            Signal::Latent => script.pick("概念相似度", "概念相似度"),
+            _ => script.pick("文本相似度", "文本相似度"),
+        };
         format!("{label} {value:.2}")
     });
     Reason { signal, value, contribution, en, zh, zh_hant }

@@ -7,8 +7,9 @@
 //!    the index is small.
 //! 2. **Hard rules** ([`rules`]): offers meet seeks, both listings live, each side's
 //!    targets accept the other side's country (unless relaxed), never the same owner.
-//! 3. **Scoring** ([`score`]): semantic similarity, lexical score, sector overlap,
-//!    category compatibility and shared working language, combined in both directions.
+//! 3. **Scoring** ([`score`]): semantic similarity, latent-term overlap (the embedding
+//!    model's sparse features), lexical score, sector overlap, category compatibility and
+//!    shared working language, combined in both directions.
 //! 4. **Network** ([`Network`], optional): a boost for region pairs where ties are thin
 //!    (`MatchConfig::thin_tie_boost`, default off) and "warm introduction available via
 //!    X" on the best matches.
@@ -19,6 +20,7 @@
 
 mod engine;
 mod explain;
+mod latent;
 mod network;
 pub mod rules;
 mod score;

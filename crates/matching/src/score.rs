@@ -15,6 +15,8 @@ pub enum Mode {
     LexicalOnly,
     /// Embedding cosine only.
     SemanticOnly,
+    /// Latent-term cosine only.
+    LatentOnly,
 }
 
 /// Weights and sizes. The defaults are documented in `docs/matching.md`.
@@ -22,6 +24,8 @@ pub enum Mode {
 pub struct MatchConfig {
     /// Weight of the embedding similarity.
     pub semantic: f64,
+    /// Weight of the latent-term similarity.
+    pub latent: f64,
     /// Weight of the lexical score.
     pub lexical: f64,
     /// Weight of sector overlap.
@@ -52,7 +56,8 @@ pub struct MatchConfig {
 impl Default for MatchConfig {
     fn default() -> Self {
         MatchConfig {
-            semantic: 0.70,
+            semantic: 0.35,
+            latent: 0.35,
             lexical: 0.05,
             sector: 0.10,
             category: 0.05,
@@ -118,6 +123,9 @@ pub(crate) struct Signals {
     pub(crate) semantic_value: Option<f64>,
     /// BM25 relative to the best candidate.
     pub(crate) lexical: f64,
+    /// Language-centred latent-term cosine (shown in the reason) and its value scaled
+    /// within the pool.
+    pub(crate) latent: Option<(f64, f64)>,
 }
 
 /// What each signal adds for one candidate: numbers, plus what its reason names. Ranking
@@ -126,6 +134,8 @@ pub(crate) struct Signals {
 pub(crate) struct Contributions {
     /// Raw cosine and contribution.
     semantic: Option<(f64, f64)>,
+    /// Centred latent cosine and contribution.
+    latent: Option<(f64, f64)>,
     /// Relative BM25 and contribution.
     lexical: Option<(f64, f64)>,
     /// Shared sectors, overlap and contribution.
@@ -146,9 +156,10 @@ enum TargetHit {
 }
 
 pub(crate) fn contributions(query: &Entry, candidate: &Entry, signals: &Signals, config: &MatchConfig) -> Contributions {
-    let mut c = Contributions { semantic: None, lexical: None, sector: None, category: None, language: None, targets: None, total: 0.0 };
-    let use_semantic = config.mode != Mode::LexicalOnly;
-    let use_lexical = config.mode != Mode::SemanticOnly;
+    let mut c = Contributions { semantic: None, latent: None, lexical: None, sector: None, category: None, language: None, targets: None, total: 0.0 };
+    let use_semantic = matches!(config.mode, Mode::Full | Mode::SemanticOnly);
+    let use_latent = matches!(config.mode, Mode::Full | Mode::LatentOnly);
+    let use_lexical = matches!(config.mode, Mode::Full | Mode::LexicalOnly);
     let use_structure = config.mode == Mode::Full;
     if use_semantic
         && let (Some(cos), Some(value)) = (signals.semantic, signals.semantic_value)
@@ -156,6 +167,14 @@ pub(crate) fn contributions(query: &Entry, candidate: &Entry, signals: &Signals,
         let contribution = config.semantic * value;
         c.total += contribution;
         c.semantic = Some((cos, contribution));
+    }
+    if use_latent
+        && let Some((cos, value)) = signals.latent
+        && value > 0.0
+    {
+        let contribution = config.latent * value;
+        c.total += contribution;
+        c.latent = Some((cos, contribution));
     }
     if use_lexical && signals.lexical > 0.0 {
         let contribution = config.lexical * signals.lexical;
@@ -192,6 +211,9 @@ pub(crate) fn explain(query: &Entry, candidate: &Entry, contributions: Contribut
     let mut reasons: Vec<Reason> = Vec::new();
     if let Some((cos, contribution)) = contributions.semantic {
         reasons.push(explain::similarity_reason(Signal::Semantic, cos, contribution));
+    }
+    if let Some((value, contribution)) = contributions.latent {
+        reasons.push(explain::similarity_reason(Signal::Latent, value, contribution));
     }
     if let Some((value, contribution)) = contributions.lexical {
         reasons.push(explain::similarity_reason(Signal::Lexical, value, contribution));

@@ -150,6 +150,9 @@ pub struct StoredEmbedding {
     pub text_hash: String,
     /// The vector.
     pub vector: Vec<f32>,
+    /// The latent terms `(feature, weight)` computed with it, when the embedder had its
+    /// sparse head.
+    pub latent: Option<Vec<(u16, f32)>>,
 }
 
 pub(crate) fn vector_bytes(vector: &[f32]) -> Vec<u8> {
@@ -158,6 +161,15 @@ pub(crate) fn vector_bytes(vector: &[f32]) -> Vec<u8> {
 
 pub(crate) fn vector_from_bytes(bytes: &[u8]) -> Vec<f32> {
     bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+}
+
+/// Latent terms as stored: (u16 feature, f32 weight) pairs, little-endian.
+pub(crate) fn latent_bytes(terms: &[(u16, f32)]) -> Vec<u8> {
+    terms.iter().flat_map(|(f, w)| f.to_le_bytes().into_iter().chain(w.to_le_bytes())).collect()
+}
+
+pub(crate) fn latent_from_bytes(bytes: &[u8]) -> Vec<(u16, f32)> {
+    bytes.chunks_exact(6).map(|c| (u16::from_le_bytes([c[0], c[1]]), f32::from_le_bytes([c[2], c[3], c[4], c[5]]))).collect()
 }
 
 /// One record handed out by [`Store::for_each_record`].

@@ -51,10 +51,10 @@ fn the_vietnamese_cold_chain_offer_tops_the_shenzhen_seek_with_reasons() {
     offer.target_groups = vec![GroupCode::parse("mainland_china").unwrap()];
     let near = listing("near", "hanoi", Direction::Offer, "Dịch vụ pháp lý cho nhà đầu tư", "vi", &[Sector::Legal]);
     let excluded = listing("excluded", "bkk", Direction::Offer, "Cold storage and fruit transport", "en", &[Sector::Logistics]);
-    engine.upsert(IndexedListing { listing: seek, owner: owner("sz", "CN", &["zh-Hans", "en"]), embedding: Some(unit(&[1.0, 0.1, 0.0])) }).unwrap();
-    engine.upsert(IndexedListing { listing: offer, owner: owner("hcmc", "VN", &["vi", "en"]), embedding: Some(unit(&[0.9, 0.2, 0.1])) }).unwrap();
-    engine.upsert(IndexedListing { listing: near, owner: owner("hanoi", "VN", &["vi"]), embedding: Some(unit(&[0.2, 1.0, 0.0])) }).unwrap();
-    engine.upsert(IndexedListing { listing: excluded, owner: owner("bkk", "TH", &["en"]), embedding: Some(unit(&[1.0, 0.1, 0.0])) }).unwrap();
+    engine.upsert(IndexedListing { latent: None, listing: seek, owner: owner("sz", "CN", &["zh-Hans", "en"]), embedding: Some(unit(&[1.0, 0.1, 0.0])) }).unwrap();
+    engine.upsert(IndexedListing { latent: None, listing: offer, owner: owner("hcmc", "VN", &["vi", "en"]), embedding: Some(unit(&[0.9, 0.2, 0.1])) }).unwrap();
+    engine.upsert(IndexedListing { latent: None, listing: near, owner: owner("hanoi", "VN", &["vi"]), embedding: Some(unit(&[0.2, 1.0, 0.0])) }).unwrap();
+    engine.upsert(IndexedListing { latent: None, listing: excluded, owner: owner("bkk", "TH", &["en"]), embedding: Some(unit(&[1.0, 0.1, 0.0])) }).unwrap();
     engine.commit().unwrap();
     let query = Query { listing_id: "seek", today: today(), limit: 10, relax: false };
     let matches = engine.matches(&query, &MatchConfig::default()).unwrap();
@@ -79,14 +79,14 @@ fn the_vietnamese_cold_chain_offer_tops_the_shenzhen_seek_with_reasons() {
 #[test]
 fn changes_show_after_commit_and_removed_listings_never_match() {
     let mut engine = Engine::new(2).unwrap();
-    engine.upsert(IndexedListing { listing: listing("s", "a", Direction::Seek, "durian logistics", "en", &[]), owner: owner("a", "CN", &["en"]), embedding: None }).unwrap();
-    engine.upsert(IndexedListing { listing: listing("o", "b", Direction::Offer, "durian logistics", "en", &[]), owner: owner("b", "VN", &["en"]), embedding: None }).unwrap();
+    engine.upsert(IndexedListing { latent: None, listing: listing("s", "a", Direction::Seek, "durian logistics", "en", &[]), owner: owner("a", "CN", &["en"]), embedding: None }).unwrap();
+    engine.upsert(IndexedListing { latent: None, listing: listing("o", "b", Direction::Offer, "durian logistics", "en", &[]), owner: owner("b", "VN", &["en"]), embedding: None }).unwrap();
     engine.commit().unwrap();
     let q = Query { listing_id: "s", today: today(), limit: 5, relax: false };
     assert_eq!(engine.matches(&q, &MatchConfig::default()).unwrap().len(), 1);
     let mut withdrawn = listing("o", "b", Direction::Offer, "durian logistics", "en", &[]);
     withdrawn.status = ListingStatus::Withdrawn;
-    engine.upsert(IndexedListing { listing: withdrawn, owner: owner("b", "VN", &["en"]), embedding: None }).unwrap();
+    engine.upsert(IndexedListing { latent: None, listing: withdrawn, owner: owner("b", "VN", &["en"]), embedding: None }).unwrap();
     engine.commit().unwrap();
     assert!(engine.matches(&q, &MatchConfig::default()).unwrap().is_empty());
     engine.remove("o");
@@ -117,12 +117,12 @@ impl crate::Network for FakeNetwork {
 fn two_offers() -> Engine {
     let mut engine = Engine::new(2).unwrap();
     let seek = listing("s", "sz", Direction::Seek, "durian logistics partner", "en", &[Sector::Logistics]);
-    engine.upsert(IndexedListing { listing: seek, owner: owner("sz", "CN", &["en"]), embedding: Some(unit(&[1.0, 0.0])) }).unwrap();
+    engine.upsert(IndexedListing { latent: None, listing: seek, owner: owner("sz", "CN", &["en"]), embedding: Some(unit(&[1.0, 0.0])) }).unwrap();
     // Equal offers (no embeddings, same text): the tie breaks by id, so "vn" leads.
     let vn = listing("vn", "hcmc", Direction::Offer, "durian logistics partner", "en", &[Sector::Logistics]);
-    engine.upsert(IndexedListing { listing: vn, owner: owner("hcmc", "VN", &["en"]), embedding: None }).unwrap();
+    engine.upsert(IndexedListing { latent: None, listing: vn, owner: owner("hcmc", "VN", &["en"]), embedding: None }).unwrap();
     let br = listing("x-br", "sp", Direction::Offer, "durian logistics partner", "en", &[Sector::Logistics]);
-    engine.upsert(IndexedListing { listing: br, owner: owner("sp", "BR", &["en"]), embedding: None }).unwrap();
+    engine.upsert(IndexedListing { latent: None, listing: br, owner: owner("sp", "BR", &["en"]), embedding: None }).unwrap();
     engine.commit().unwrap();
     engine
 }
@@ -212,20 +212,20 @@ fn candidates_at_their_language_mean_do_not_swamp_the_others() {
         unit(&v)
     };
     let query = listing("seek", "q-org", Direction::Seek, "cold chain", "en", &[Sector::Logistics]);
-    engine.upsert(IndexedListing { listing: query, owner: owner("q-org", "CN", &["en"]), embedding: Some(basis(0, 1)) }).unwrap();
+    engine.upsert(IndexedListing { latent: None, listing: query, owner: owner("q-org", "CN", &["en"]), embedding: Some(basis(0, 1)) }).unwrap();
     for n in 0..9 {
         let id = format!("fr-{n}");
         let offer = listing(&id, &format!("fr-org-{n}"), Direction::Offer, "entrepôt frigorifique", "fr", &[Sector::Logistics]);
-        engine.upsert(IndexedListing { listing: offer, owner: owner(&format!("fr-org-{n}"), "FR", &["fr"]), embedding: Some(basis(5, 6)) }).unwrap();
+        engine.upsert(IndexedListing { latent: None, listing: offer, owner: owner(&format!("fr-org-{n}"), "FR", &["fr"]), embedding: Some(basis(5, 6)) }).unwrap();
     }
     // English listings spread around, so that the English mean is not the query itself.
     for n in 0..8 {
         let id = format!("en-{n}");
         let offer = listing(&id, &format!("en-org-{n}"), Direction::Offer, "services", "en", &[Sector::Logistics]);
-        engine.upsert(IndexedListing { listing: offer, owner: owner(&format!("en-org-{n}"), "GB", &["en"]), embedding: Some(basis(8 + n, 1)) }).unwrap();
+        engine.upsert(IndexedListing { latent: None, listing: offer, owner: owner(&format!("en-org-{n}"), "GB", &["en"]), embedding: Some(basis(8 + n, 1)) }).unwrap();
     }
     let best = listing("best", "best-org", Direction::Offer, "cold chain partner", "es", &[Sector::Logistics]);
-    engine.upsert(IndexedListing { listing: best, owner: owner("best-org", "ES", &["es"]), embedding: Some(basis(0, 1)) }).unwrap();
+    engine.upsert(IndexedListing { latent: None, listing: best, owner: owner("best-org", "ES", &["es"]), embedding: Some(basis(0, 1)) }).unwrap();
     engine.commit().unwrap();
     let q = Query { listing_id: "seek", today: today(), limit: 20, relax: false };
     let matches = engine.matches(&q, &MatchConfig::default()).unwrap();
@@ -235,13 +235,48 @@ fn candidates_at_their_language_mean_do_not_swamp_the_others() {
     }
 }
 
+#[test]
+fn shared_latent_terms_lift_a_counterpart_in_another_language_and_are_explained() {
+    // The query and two offers with the same vector similarity; the Vietnamese offer shares
+    // the query's latent features, the Chinese one only its language's background feature.
+    let mut engine = Engine::new(3).unwrap();
+    let seek = listing("seek", "sz", Direction::Seek, "冷链物流", "zh-Hans", &[Sector::Logistics]);
+    let same_language = listing("zh-offer", "gz", Direction::Offer, "物流软件", "zh-Hans", &[Sector::Logistics]);
+    let other_language = listing("vi-offer", "hcmc", Direction::Offer, "Kho lạnh", "vi", &[Sector::Logistics]);
+    let terms = |features: &[u16]| Some(features.iter().map(|&f| (f, 1.0_f32)).collect::<Vec<_>>());
+    let v = Some(unit(&[1.0, 0.2, 0.0]));
+    engine.upsert(IndexedListing { listing: seek, owner: owner("sz", "CN", &["zh-Hans"]), embedding: v.clone(), latent: terms(&[0, 10, 11]) }).unwrap();
+    engine.upsert(IndexedListing { listing: same_language, owner: owner("gz", "CN", &["zh-Hans"]), embedding: v.clone(), latent: terms(&[0, 20, 21]) }).unwrap();
+    engine.upsert(IndexedListing { listing: other_language, owner: owner("hcmc", "VN", &["vi"]), embedding: v.clone(), latent: terms(&[1, 10, 11]) }).unwrap();
+    // More listings of each language, so that a language's mean is not one listing.
+    for (id, lang, features) in [("zh-seek-2", "zh-Hans", [0, 30]), ("vi-seek", "vi", [1, 40]), ("vi-seek-2", "vi", [1, 41])] {
+        let other = listing(id, "other", Direction::Seek, "x", lang, &[Sector::Logistics]);
+        engine.upsert(IndexedListing { listing: other, owner: owner("other", "SG", &["en"]), embedding: v.clone(), latent: terms(&features) }).unwrap();
+    }
+    engine.commit().unwrap();
+    assert_eq!(engine.stats().with_latent_terms, 6);
+    let query = Query { listing_id: "seek", today: today(), limit: 10, relax: false };
+    let matches = engine.matches(&query, &MatchConfig { min_language_sample: 1, ..MatchConfig::default() }).unwrap();
+    assert_eq!(matches.iter().map(|m| m.listing_id.as_str()).collect::<Vec<_>>(), vec!["vi-offer", "zh-offer"]);
+    let reason = matches[0].reasons.iter().find(|r| r.signal == Signal::Latent).expect("a latent reason");
+    assert!(reason.contribution > 0.0 && reason.en.starts_with("Shared concepts") && reason.zh.starts_with("概念相似度"), "{reason:?}");
+    // The baselines: semantic-only cannot tell them apart (ties go by id); latent-only can.
+    let latent_only = engine.matches(&query, &MatchConfig { mode: Mode::LatentOnly, min_language_sample: 1, ..MatchConfig::default() }).unwrap();
+    assert_eq!(latent_only[0].listing_id, "vi-offer");
+    assert!(latent_only[0].reasons.iter().all(|r| r.signal == Signal::Latent));
+    // Removing the Vietnamese offer forgets its terms.
+    engine.remove("vi-offer");
+    engine.commit().unwrap();
+    assert_eq!(engine.stats().with_latent_terms, 5);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
     #[test]
     fn the_hard_rules_are_never_broken(items in (0..40usize).prop_flat_map(|n| (0..n.max(2)).map(arb_listing).collect::<Vec<_>>())) {
         let mut engine = Engine::new(2).unwrap();
         for (l, o) in &items {
-            engine.upsert(IndexedListing { listing: l.clone(), owner: o.clone(), embedding: Some(unit(&[1.0, (l.id.as_str().len() % 3) as f32])) }).unwrap();
+            engine.upsert(IndexedListing { latent: Some(vec![((l.id.as_str().len() % 7) as u16, 1.0), (3, 0.5)]), listing: l.clone(), owner: o.clone(), embedding: Some(unit(&[1.0, (l.id.as_str().len() % 3) as f32])) }).unwrap();
         }
         engine.commit().unwrap();
         let by_id: std::collections::HashMap<String, (Listing, Owner)> =

@@ -30,6 +30,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (4, include_str!("../../migrations/postgres/0004_accounts.sql")),
     (5, include_str!("../../migrations/postgres/0005_events.sql")),
     (6, include_str!("../../migrations/postgres/0006_ties.sql")),
+    (7, include_str!("../../migrations/postgres/0007_latent_terms.sql")),
 ];
 
 impl Columns for postgres::Row {
@@ -417,7 +418,7 @@ impl Store for PgStore {
         self.with_client(|client| {
             let ids: Vec<&str> = listing_ids.to_vec();
             let rows = client.query(
-                "SELECT listing_id, text_hash, vector FROM embeddings WHERE model = $1 AND listing_id = ANY($2)",
+                "SELECT listing_id, text_hash, vector, latent FROM embeddings WHERE model = $1 AND listing_id = ANY($2)",
                 &[&model, &ids],
             )?;
             Ok(rows
@@ -426,6 +427,7 @@ impl Store for PgStore {
                     listing_id: row.get(0),
                     text_hash: row.get(1),
                     vector: crate::vector_from_bytes(row.get::<_, &[u8]>(2)),
+                    latent: row.get::<_, Option<&[u8]>>(3).map(crate::latent_from_bytes),
                 })
                 .collect())
         })
@@ -435,13 +437,14 @@ impl Store for PgStore {
         self.with_client(|client| {
             let mut tx = client.transaction()?;
             let statement = tx.prepare(
-                "INSERT INTO embeddings (listing_id, model, text_hash, dim, vector) \
-                 SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM listings WHERE id = $1) \
-                 ON CONFLICT (listing_id, model) DO UPDATE SET text_hash = EXCLUDED.text_hash, dim = EXCLUDED.dim, vector = EXCLUDED.vector",
+                "INSERT INTO embeddings (listing_id, model, text_hash, dim, vector, latent) \
+                 SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM listings WHERE id = $1) \
+                 ON CONFLICT (listing_id, model) DO UPDATE SET text_hash = EXCLUDED.text_hash, dim = EXCLUDED.dim, vector = EXCLUDED.vector, latent = EXCLUDED.latent",
             )?;
             for e in embeddings {
                 let dim = e.vector.len() as i32;
-                tx.execute(&statement, &[&e.listing_id, &model, &e.text_hash, &dim, &crate::vector_bytes(&e.vector)])?;
+                let latent = e.latent.as_deref().map(crate::latent_bytes);
+                tx.execute(&statement, &[&e.listing_id, &model, &e.text_hash, &dim, &crate::vector_bytes(&e.vector), &latent])?;
             }
             tx.commit()?;
             Ok(())

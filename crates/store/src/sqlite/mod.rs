@@ -24,15 +24,19 @@ use crate::{
 
 const MAX_IDLE_READERS: usize = 8;
 
+/// The schema, one script per version (`PRAGMA user_version` counts those applied).
+const MIGRATIONS: [&str; 7] = [
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+    include_str!("../../migrations/sqlite/0002_changes_jobs.sql"),
+    include_str!("../../migrations/sqlite/0003_embeddings.sql"),
+    include_str!("../../migrations/sqlite/0004_accounts.sql"),
+    include_str!("../../migrations/sqlite/0005_events.sql"),
+    include_str!("../../migrations/sqlite/0006_ties.sql"),
+    include_str!("../../migrations/sqlite/0007_latent_terms.sql"),
+];
+
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![
-        M::up(include_str!("../../migrations/sqlite/0001_init.sql")),
-        M::up(include_str!("../../migrations/sqlite/0002_changes_jobs.sql")),
-        M::up(include_str!("../../migrations/sqlite/0003_embeddings.sql")),
-        M::up(include_str!("../../migrations/sqlite/0004_accounts.sql")),
-        M::up(include_str!("../../migrations/sqlite/0005_events.sql")),
-        M::up(include_str!("../../migrations/sqlite/0006_ties.sql")),
-    ])
+    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
 }
 
 /// The embedded store: one SQLite file.
@@ -77,7 +81,7 @@ impl SqliteStore {
         }
         configure(&writer, WRITER_CACHE_KIB)?;
         let current: i64 = writer.pragma_query_value(None, "user_version", |row| row.get(0))?;
-        let known = 6;
+        let known = MIGRATIONS.len() as i64;
         if current > known {
             return Err(StoreError::Corrupt(format!(
                 "{} has schema version {current}, newer than this program's {known}; upgrade bridgehub",
@@ -375,13 +379,14 @@ impl Store for SqliteStore {
         self.with_reader(|conn| {
             let ids = serde_json::to_string(listing_ids).unwrap_or_else(|_| "[]".into());
             let mut stmt = conn.prepare_cached(
-                "SELECT listing_id, text_hash, vector FROM embeddings WHERE model = ?1 AND listing_id IN (SELECT value FROM json_each(?2))",
+                "SELECT listing_id, text_hash, vector, latent FROM embeddings WHERE model = ?1 AND listing_id IN (SELECT value FROM json_each(?2))",
             )?;
             let rows = stmt.query_map(rusqlite::params![model, ids], |row| {
                 Ok(crate::StoredEmbedding {
                     listing_id: row.get(0)?,
                     text_hash: row.get(1)?,
                     vector: crate::vector_from_bytes(&row.get::<_, Vec<u8>>(2)?),
+                    latent: row.get::<_, Option<Vec<u8>>>(3)?.as_deref().map(crate::latent_from_bytes),
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -393,12 +398,13 @@ impl Store for SqliteStore {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             {
                 let mut stmt = tx.prepare_cached(
-                    "INSERT INTO embeddings (listing_id, model, text_hash, dim, vector) \
-                     SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM listings WHERE id = ?1) \
-                     ON CONFLICT (listing_id, model) DO UPDATE SET text_hash = excluded.text_hash, dim = excluded.dim, vector = excluded.vector",
+                    "INSERT INTO embeddings (listing_id, model, text_hash, dim, vector, latent) \
+                     SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM listings WHERE id = ?1) \
+                     ON CONFLICT (listing_id, model) DO UPDATE SET text_hash = excluded.text_hash, dim = excluded.dim, vector = excluded.vector, latent = excluded.latent",
                 )?;
                 for e in embeddings {
-                    stmt.execute(rusqlite::params![e.listing_id, model, e.text_hash, e.vector.len() as i64, crate::vector_bytes(&e.vector)])?;
+                    let latent = e.latent.as_deref().map(crate::latent_bytes);
+                    stmt.execute(rusqlite::params![e.listing_id, model, e.text_hash, e.vector.len() as i64, crate::vector_bytes(&e.vector), latent])?;
                 }
             }
             tx.commit()?;

@@ -294,11 +294,15 @@ backend_tests! {
         let store = db.store();
         store.insert_organization(&org("o1", "VN")).unwrap();
         store.insert_listing(&listing("l1", "o1")).unwrap();
-        let e = |hash: &str, v: f32| bridgehub_store::StoredEmbedding { listing_id: "l1".into(), text_hash: hash.into(), vector: vec![v, -0.5, 0.25] };
+        let e = |hash: &str, v: f32| bridgehub_store::StoredEmbedding { listing_id: "l1".into(), text_hash: hash.into(), vector: vec![v, -0.5, 0.25], latent: None };
         store.put_embeddings("e5", &[e("h1", 1.0)]).unwrap();
-        store.put_embeddings("e5", &[e("h2", 0.5)]).unwrap();
-        store.put_embeddings("e5", &[bridgehub_store::StoredEmbedding { listing_id: "ghost".into(), text_hash: "x".into(), vector: vec![1.0] }]).unwrap();
-        assert_eq!(store.embeddings("e5", &["l1", "ghost"]).unwrap(), vec![e("h2", 0.5)]);
+        let with_terms = bridgehub_store::StoredEmbedding { latent: Some(vec![(16383, 2.5), (0, 0.125)]), ..e("h2", 0.5) };
+        store.put_embeddings("e5", &[with_terms.clone()]).unwrap();
+        store.put_embeddings("e5", &[bridgehub_store::StoredEmbedding { listing_id: "ghost".into(), text_hash: "x".into(), vector: vec![1.0], latent: None }]).unwrap();
+        assert_eq!(store.embeddings("e5", &["l1", "ghost"]).unwrap(), vec![with_terms]);
+        // Written again without terms (an embedder without the sparse head): they are cleared.
+        store.put_embeddings("e5", &[e("h3", 0.5)]).unwrap();
+        assert_eq!(store.embeddings("e5", &["l1"]).unwrap(), vec![e("h3", 0.5)]);
         assert!(store.embeddings("other-model", &["l1"]).unwrap().is_empty());
         store.delete_listing("l1").unwrap();
         assert!(store.embeddings("e5", &["l1"]).unwrap().is_empty());

@@ -1,0 +1,254 @@
+//! Latent terms of the indexed listings: the sparse features the embedding model's sparse
+//! head reads off each listing's tokens (`bridgehub_embed::LatentTerms`), and their
+//! language-centred cosine with a query's.
+//!
+//! The features come from token states of a multilingual encoder, so one concept written in
+//! two languages tends to light the same features; the overlap is a second cross-language
+//! signal next to the sentence vector. Like the vectors, latent vectors carry a language
+//! component (features that fire on a script or a language's function words), so each
+//! language's mean latent vector is removed from both sides before the cosine.
+//!
+//! Storage per listing: the `KEPT` strongest features as u16 ids and u8 weights with one f32
+//! scale (≈ 390 bytes), in flat arrays with a fixed stride.
+
+use std::collections::HashMap;
+
+/// Features kept per listing.
+pub(crate) const KEPT: usize = 128;
+
+pub(crate) struct LatentIndex {
+    features: Vec<u16>,
+    weights: Vec<u8>,
+    scale: Vec<f32>,
+    len: Vec<u8>,
+    norm_sq: Vec<f32>,
+    n: usize,
+    /// Per listing language: the sum of its listings' latent vectors (dense, as long as
+    /// the highest feature seen) and their number.
+    language_sums: HashMap<String, (Vec<f64>, usize)>,
+}
+
+impl LatentIndex {
+    pub(crate) fn new() -> Self {
+        LatentIndex { features: Vec::new(), weights: Vec::new(), scale: Vec::new(), len: Vec::new(), norm_sq: Vec::new(), n: 0, language_sums: HashMap::new() }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.n
+    }
+
+    fn ensure(&mut self, key: u32) {
+        let slots = key as usize + 1;
+        if self.len.len() < slots {
+            self.len.resize(slots, 0);
+            self.scale.resize(slots, 0.0);
+            self.norm_sq.resize(slots, 0.0);
+            self.features.resize(slots * KEPT, 0);
+            self.weights.resize(slots * KEPT, 0);
+        }
+    }
+
+    pub(crate) fn contains(&self, key: u32) -> bool {
+        self.len.get(key as usize).is_some_and(|&n| n > 0)
+    }
+
+    /// The stored terms of `key` (weights as held: 8-bit steps of the strongest).
+    fn terms(&self, key: u32) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let k = key as usize;
+        let n = self.len.get(k).copied().unwrap_or(0) as usize;
+        let scale = f64::from(self.scale.get(k).copied().unwrap_or(0.0));
+        let range = k * KEPT..k * KEPT + n;
+        self.features[range.clone()].iter().zip(&self.weights[range]).map(move |(&f, &w)| (usize::from(f), f64::from(w) * scale))
+    }
+
+    /// Sets the terms of `key` (a listing of `language`), replacing what it had.
+    pub(crate) fn set(&mut self, key: u32, language: &str, terms: &[(u16, f32)]) {
+        self.remove(key, language);
+        let kept: Vec<(u16, f32)> = terms.iter().copied().filter(|(_, w)| w.is_finite() && *w > 0.0).take(KEPT).collect();
+        let strongest = kept.iter().map(|(_, w)| *w).fold(0.0_f32, f32::max);
+        if kept.is_empty() || strongest <= 0.0 {
+            return;
+        }
+        self.ensure(key);
+        let k = key as usize;
+        let scale = strongest / 255.0;
+        let mut stored = 0;
+        for (f, w) in kept {
+            let q = (w / scale).round().clamp(0.0, 255.0) as u8;
+            if q == 0 {
+                continue;
+            }
+            self.features[k * KEPT + stored] = f;
+            self.weights[k * KEPT + stored] = q;
+            stored += 1;
+        }
+        self.len[k] = stored as u8;
+        self.scale[k] = scale;
+        self.norm_sq[k] = self.terms(key).map(|(_, w)| w * w).sum::<f64>() as f32;
+        self.n += 1;
+        self.add_to_language(key, language, 1.0);
+    }
+
+    /// Forgets the terms of `key` (a listing of `language`), if it had any.
+    pub(crate) fn remove(&mut self, key: u32, language: &str) {
+        if !self.contains(key) {
+            return;
+        }
+        self.add_to_language(key, language, -1.0);
+        self.len[key as usize] = 0;
+        self.n -= 1;
+    }
+
+    fn add_to_language(&mut self, key: u32, language: &str, sign: f64) {
+        let terms: Vec<(usize, f64)> = self.terms(key).collect();
+        let slot = self.language_sums.entry(language.to_owned()).or_insert_with(|| (Vec::new(), 0));
+        for (f, w) in terms {
+            if slot.0.len() <= f {
+                slot.0.resize(f + 1, 0.0);
+            }
+            slot.0[f] += sign * w;
+        }
+        if sign > 0.0 {
+            slot.1 += 1;
+        } else {
+            slot.1 = slot.1.saturating_sub(1);
+        }
+    }
+
+    /// The mean latent vector of a language (of all listings when it has fewer than
+    /// `min_sample`).
+    fn language_mean(&self, language: &str, min_sample: usize) -> Option<Vec<f64>> {
+        let (sum, n) = match self.language_sums.get(language) {
+            Some((sum, n)) if *n >= min_sample => (sum.clone(), *n),
+            _ => {
+                let mut total: (Vec<f64>, usize) = (Vec::new(), 0);
+                for (sum, n) in self.language_sums.values() {
+                    if total.0.len() < sum.len() {
+                        total.0.resize(sum.len(), 0.0);
+                    }
+                    total.0.iter_mut().zip(sum).for_each(|(a, b)| *a += b);
+                    total.1 += n;
+                }
+                total
+            }
+        };
+        (n > 0).then(|| sum.iter().map(|x| x / n as f64).collect())
+    }
+
+    /// The language-centred cosine of the query's latent vector with each pool candidate's
+    /// (`None` where either has no terms). `language_of` gives a candidate's listing
+    /// language.
+    ///
+    /// With `q̂` the centred, normalised query and `m` the candidate language's mean (dense),
+    /// the cosine is `(q̂·c − q̂·m) / |c − m|` with `|c − m|² = |c|² − 2c·m + |m|²`: the
+    /// candidate side touches only its own few features.
+    pub(crate) fn similarities<'a>(
+        &self,
+        query: u32,
+        query_language: &str,
+        pool: &[u32],
+        language_of: impl Fn(u32) -> Option<&'a str>,
+        min_sample: usize,
+    ) -> Vec<Option<f64>> {
+        if !self.contains(query) {
+            return vec![None; pool.len()];
+        }
+        let width = self.language_sums.values().map(|(s, _)| s.len()).max().unwrap_or(0);
+        let mut q_hat = vec![0.0_f64; width];
+        for (f, w) in self.terms(query) {
+            if f < width {
+                q_hat[f] += w;
+            }
+        }
+        if let Some(mean) = self.language_mean(query_language, min_sample) {
+            q_hat.iter_mut().zip(&mean).for_each(|(x, m)| *x -= m);
+        }
+        let norm = q_hat.iter().map(|x| x * x).sum::<f64>().sqrt();
+        if norm < 1e-12 {
+            return vec![None; pool.len()];
+        }
+        q_hat.iter_mut().for_each(|x| *x /= norm);
+        // Per candidate language: its mean, q̂·m and |m|².
+        let mut per_language: HashMap<&str, Option<(Vec<f64>, f64, f64)>> = HashMap::new();
+        pool.iter()
+            .map(|&candidate| {
+                if !self.contains(candidate) {
+                    return None;
+                }
+                let language = language_of(candidate)?;
+                let stats = per_language.entry(language).or_insert_with(|| {
+                    self.language_mean(language, min_sample).map(|mean| {
+                        let q_m = q_hat.iter().zip(&mean).map(|(q, m)| q * m).sum::<f64>();
+                        let m_m = mean.iter().map(|m| m * m).sum::<f64>();
+                        (mean, q_m, m_m)
+                    })
+                });
+                let (mut q_c, mut c_m) = (0.0_f64, 0.0_f64);
+                for (f, w) in self.terms(candidate) {
+                    q_c += q_hat.get(f).copied().unwrap_or(0.0) * w;
+                    if let Some((mean, _, _)) = stats {
+                        c_m += mean.get(f).copied().unwrap_or(0.0) * w;
+                    }
+                }
+                let c_c = f64::from(self.norm_sq[candidate as usize]);
+                let (numerator, norm_sq) = match stats {
+                    Some((_, q_m, m_m)) => (q_c - *q_m, c_c - 2.0 * c_m + *m_m),
+                    None => (q_c, c_c),
+                };
+                Some(if norm_sq < 1e-12 { 0.0 } else { (numerator / norm_sq.sqrt()).clamp(-1.0, 1.0) })
+            })
+            .collect()
+    }
+
+    pub(crate) fn memory_bytes(&self) -> usize {
+        self.features.capacity() * 2
+            + self.weights.capacity()
+            + (self.scale.capacity() + self.norm_sq.capacity()) * 4
+            + self.len.capacity()
+            + self.language_sums.values().map(|(s, _)| s.capacity() * 8).sum::<usize>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_round_trip_within_a_step_and_language_sums_follow_set_and_remove() {
+        let mut index = LatentIndex::new();
+        index.set(3, "en", &[(7, 2.0), (1, 1.0), (9, 0.001)]);
+        assert!(index.contains(3) && !index.contains(0) && !index.contains(99));
+        let terms: Vec<(usize, f64)> = index.terms(3).collect();
+        // 0.001 is below one 8-bit step of 2.0 and is dropped.
+        assert_eq!(terms.len(), 2);
+        assert_eq!(terms[0].0, 7);
+        assert!((terms[0].1 - 2.0).abs() < 1e-6 && (terms[1].1 - 1.0).abs() < 2.0 / 255.0);
+        index.set(3, "en", &[(2, 1.0)]);
+        index.set(4, "en", &[(2, 3.0)]);
+        assert_eq!(index.len(), 2);
+        let sums = &index.language_sums["en"];
+        assert_eq!(sums.1, 2);
+        assert!(sums.0[7].abs() < 1e-9 && (sums.0[2] - 4.0).abs() < 1e-6, "{:?}", sums.0);
+        index.remove(3, "en");
+        index.remove(3, "en");
+        assert_eq!((index.len(), index.language_sums["en"].1), (1, 1));
+    }
+
+    #[test]
+    fn the_centred_cosine_prefers_shared_features_over_the_language_background() {
+        // Every "xx" listing carries feature 0 (its language background); the query and
+        // candidate 2 share feature 5, candidate 3 shares only the background.
+        let mut index = LatentIndex::new();
+        let language = |_: u32| Some("xx");
+        index.set(1, "xx", &[(0, 1.0), (5, 1.0)]);
+        index.set(2, "xx", &[(0, 1.0), (5, 0.8), (6, 0.2)]);
+        index.set(3, "xx", &[(0, 1.0), (7, 1.0)]);
+        index.set(4, "xx", &[(0, 1.0), (8, 1.0)]);
+        let sims = index.similarities(1, "xx", &[2, 3, 9], language, 1);
+        let (shared, background) = (sims[0].expect("2"), sims[1].expect("3"));
+        assert!(shared > 0.5 && background < 0.0, "{sims:?}");
+        assert_eq!(sims[2], None);
+        // Without terms for the query, nothing is said.
+        assert_eq!(index.similarities(9, "xx", &[2], language, 1), vec![None]);
+    }
+}
