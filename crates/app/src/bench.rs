@@ -313,8 +313,9 @@ fn fill_match_hub(target: &Hub, base: &Base, options: &MatchBenchOptions) -> App
         "vectors": format!(
             "real multilingual-e5-small embeddings of {n_base} distinct listing texts (the base hub's); \
              copy 0 of each is the real vector, copies 1..{copies} add Gaussian noise of norm {NOISE} (cosine ≈ 0.97) \
-             and tag the text with its number"
+             and tag the text with its number; every copy keeps its base text's latent terms as computed"
         ),
+        "with_latent_terms": base.latents.iter().filter(|l| l.is_some()).count() * copies.max(1),
     }))
 }
 

@@ -147,7 +147,11 @@ impl Matcher {
         let network = self.network.read().ok().and_then(|n| n.clone());
         let thin_tie_boost = network.as_ref().map(|n| n.settings().thin_tie_boost).unwrap_or(0.0);
         let config = MatchConfig { mode, thin_tie_boost, ..MatchConfig::default() };
-        let query = Query { listing_id, today: crate::today(), limit, relax };
+        // The index keeps no bodies: the query's comes from the store (a missing listing is
+        // the index's "unknown listing" below).
+        let stored = self.hub.store.listing(listing_id)?;
+        let body = stored.as_ref().map(|l| l.record.body.as_str());
+        let query = Query { listing_id, today: crate::today(), limit, relax, body };
         let engine = self.engine.read().map_err(|_| AppError::Io("match index lock poisoned".into()))?;
         let network = network.as_deref().map(|n| n as &dyn bridgehub_matching::Network);
         engine.matches_with(&query, &config, network).map_err(engine_error)
@@ -271,13 +275,22 @@ impl Hub {
         let mut owners: HashMap<String, Owner> = HashMap::new();
         let total = self.store.counts()?.listings;
         progress.phase("building the match index", Some(total));
-        let mut listings = Vec::new();
+        // Read in chunks that are dropped once indexed, so that the listings read but not yet
+        // indexed are all that is held twice.
+        let mut chunks: Vec<Vec<bridgehub_domain::Listing>> = Vec::new();
         self.store.for_each_record(&mut |item| {
             match item {
                 ExportItem::Organization(org) => {
                     owners.insert(org.id.to_string(), owner_of(&org));
                 }
-                ExportItem::Listing(listing) => listings.push(listing),
+                ExportItem::Listing(listing) => match chunks.last_mut() {
+                    Some(chunk) if chunk.len() < STORED_CHUNK => chunk.push(listing),
+                    _ => {
+                        let mut chunk = Vec::with_capacity(STORED_CHUNK);
+                        chunk.push(listing);
+                        chunks.push(chunk);
+                    }
+                },
                 _ => {}
             }
             Ok(())
@@ -287,11 +300,11 @@ impl Hub {
         // at no point are all vectors held twice; those without a current stored vector
         // are embedded (and stored) at the end.
         progress.phase("indexing listings", Some(total));
+        engine.reserve(usize::try_from(total).unwrap_or(0));
         let mut unembedded: Vec<(bridgehub_domain::Listing, Owner)> = Vec::new();
         let mut done = 0u64;
-        let mut rest = listings.into_iter().peekable();
-        while rest.peek().is_some() {
-            let chunk: Vec<bridgehub_domain::Listing> = rest.by_ref().take(STORED_CHUNK).collect();
+        chunks.reverse();
+        while let Some(chunk) = chunks.pop() {
             let refs: Vec<&bridgehub_domain::Listing> = chunk.iter().collect();
             let stored = self.stored_embeddings(&refs)?;
             for (listing, embedding) in chunk.into_iter().zip(stored) {

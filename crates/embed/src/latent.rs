@@ -18,7 +18,7 @@
 //! (Q4_0 block length, 32) and `k` (features kept per token); `N` f32 biases; then the
 //! `[N, d]` encoder matrix as Q4_0 blocks, row by row.
 
-use candle_core::{Device, Tensor};
+use candle_core::{DType, Device, Tensor};
 
 use crate::error::FormatError;
 use crate::format::{Q4_BLOCK, Q4_BLOCK_BYTES};
@@ -37,7 +37,9 @@ pub const LATENT_TERMS: usize = 128;
 /// A text's latent terms: `(feature, weight)`, strongest first, weights > 0.
 pub type LatentTerms = Vec<(u16, f32)>;
 
-/// The sparse head: the encoder matrix expanded to f32 (transposed, `[d, N]`) and the biases.
+/// The sparse head: the encoder matrix in half precision (transposed, `[d, N]`: 12.6 MB
+/// instead of 25 MB as f32; the product runs in f16 and the activations are widened before
+/// the bias is added) and the biases.
 pub(crate) struct LatentHead {
     weights: Tensor,
     bias: Tensor,
@@ -79,6 +81,8 @@ impl LatentHead {
                 transposed[i * features + f] = w;
             }
         }
+        drop(rows);
+        let transposed: Vec<half::f16> = transposed.into_iter().map(half::f16::from_f32).collect();
         let weights = Tensor::from_vec(transposed, (hidden, features), &Device::Cpu).map_err(|e| invalid("sae weights", e.to_string()))?;
         let bias = Tensor::from_vec(bias, features, &Device::Cpu).map_err(|e| invalid("sae bias", e.to_string()))?;
         Ok(Self { weights, bias, features, per_token })
@@ -98,7 +102,13 @@ impl LatentHead {
         let mut positive: Vec<(f32, u16)> = Vec::with_capacity(self.features);
         while start < tokens {
             let len = CHUNK.min(tokens - start);
-            let activations = states.narrow(0, start, len)?.matmul(&self.weights)?.broadcast_add(&self.bias)?.to_vec2::<f32>()?;
+            let activations = states
+                .narrow(0, start, len)?
+                .to_dtype(DType::F16)?
+                .matmul(&self.weights)?
+                .to_dtype(DType::F32)?
+                .broadcast_add(&self.bias)?
+                .to_vec2::<f32>()?;
             for row in &activations {
                 positive.clear();
                 positive.extend(row.iter().enumerate().filter(|(_, v)| **v > 0.0).map(|(f, &v)| (v, f as u16)));

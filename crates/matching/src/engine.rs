@@ -3,6 +3,7 @@
 //! listing at a time (from the change log); queries see changes after `commit`.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use bridgehub_domain::{CountryCode, Date, LangTag, Listing};
 use bridgehub_search::{analyze, dot, LexicalIndex, SearchError, SearchKind, VectorIndex};
@@ -49,7 +50,8 @@ pub struct IndexedListing {
 
 pub(crate) struct Entry {
     pub(crate) listing: Listing,
-    pub(crate) owner: Owner,
+    /// Shared by the owner's listings (one copy of its id and languages per owner).
+    pub(crate) owner: Arc<Owner>,
 }
 
 /// A match query.
@@ -63,6 +65,10 @@ pub struct Query<'a> {
     pub limit: usize,
     /// Lift the target rules.
     pub relax: bool,
+    /// The query listing's body, for its lexical query. The index keeps titles but not
+    /// bodies (at 100k listings the bodies were 30 MB); without it the lexical query is
+    /// built from the title alone.
+    pub body: Option<&'a str>,
 }
 
 /// Size and memory of the index.
@@ -88,6 +94,8 @@ pub struct Engine {
     lexical: LexicalIndex,
     vectors: VectorIndex,
     latent: LatentIndex,
+    /// One shared copy per owner.
+    owners: HashMap<String, Arc<Owner>>,
     n_embeddings: usize,
     /// Sum of the embeddings of each listing language, and their number: the language's
     /// mean vector, removed before comparing texts across languages.
@@ -96,11 +104,14 @@ pub struct Engine {
 
 /// The text a listing is matched on.
 pub(crate) fn listing_terms(listing: &Listing) -> Vec<String> {
-    let lang = listing.language.as_str();
-    let mut terms = analyze(&listing.title, lang);
+    text_terms(&listing.title, &listing.body, listing.language.as_str())
+}
+
+fn text_terms(title: &str, body: &str, lang: &str) -> Vec<String> {
+    let mut terms = analyze(title, lang);
     // The title says what the listing is about: count it twice.
     terms.extend(terms.clone());
-    terms.extend(analyze(&listing.body, lang));
+    terms.extend(analyze(body, lang));
     terms
 }
 
@@ -114,9 +125,21 @@ impl Engine {
             lexical: LexicalIndex::new()?,
             vectors: VectorIndex::new(dim),
             latent: LatentIndex::new(),
+            owners: HashMap::new(),
             n_embeddings: 0,
             language_sums: HashMap::new(),
         })
+    }
+
+    /// Makes room for `listings` in all at once, for a build that knows its size (growing
+    /// one listing at a time copies the vector buffer at each doubling, old and new both
+    /// resident).
+    pub fn reserve(&mut self, listings: usize) {
+        let more = listings.saturating_sub(self.entries.len());
+        self.entries.reserve_exact(more);
+        self.by_id.reserve(more);
+        self.vectors.reserve(listings);
+        self.latent.reserve(listings);
     }
 
     /// Adds or replaces a listing (searchable after [`Engine::commit`]).
@@ -157,7 +180,10 @@ impl Engine {
             }
             None => {}
         }
-        self.entries[key as usize] = Some(Entry { listing: item.listing, owner: item.owner });
+        let mut listing = item.listing;
+        listing.body = String::new();
+        let owner = self.intern_owner(item.owner);
+        self.entries[key as usize] = Some(Entry { listing, owner });
         Ok(())
     }
 
@@ -194,9 +220,23 @@ impl Engine {
     /// Updates the owner details of every listing of `owner.id` (a changed country or
     /// working languages changes which rules pass).
     pub fn update_owner(&mut self, owner: &Owner) {
+        let shared = Arc::new(owner.clone());
+        self.owners.insert(owner.id.clone(), Arc::clone(&shared));
         for entry in self.entries.iter_mut().flatten() {
             if entry.owner.id == owner.id {
-                entry.owner = owner.clone();
+                entry.owner = Arc::clone(&shared);
+            }
+        }
+    }
+
+    /// The shared copy of `owner` (a new one when its details changed).
+    fn intern_owner(&mut self, owner: Owner) -> Arc<Owner> {
+        match self.owners.get(&owner.id) {
+            Some(shared) if **shared == owner => Arc::clone(shared),
+            _ => {
+                let shared = Arc::new(owner);
+                self.owners.insert(shared.id.clone(), Arc::clone(&shared));
+                shared
             }
         }
     }
@@ -213,6 +253,7 @@ impl Engine {
         for id in ids {
             self.remove(&id);
         }
+        self.owners.remove(owner_id);
     }
 
     /// Makes every change so far visible to queries.
@@ -232,7 +273,7 @@ impl Engine {
             .entries
             .iter()
             .flatten()
-            .map(|e| std::mem::size_of::<Entry>() + e.listing.title.len() + e.listing.body.len() + e.listing.id.as_str().len() + e.owner.id.len())
+            .map(|e| std::mem::size_of::<Entry>() + e.listing.title.len() + e.listing.id.as_str().len() + e.owner.id.len())
             .sum();
         EngineStats {
             listings: self.by_id.len(),
@@ -275,7 +316,12 @@ impl Engine {
         // index's memory).
         let n_lexical = if exhaustive { self.by_id.len() } else { config.candidates };
         let lexical_hits =
-            if matches!(config.mode, Mode::SemanticOnly | Mode::LatentOnly) { Vec::new() } else { self.lexical.search(&listing_terms(&q.listing), n_lexical.max(1))? };
+            if matches!(config.mode, Mode::SemanticOnly | Mode::LatentOnly) {
+                Vec::new()
+            } else {
+                let terms = text_terms(&q.listing.title, query.body.unwrap_or(""), q.listing.language.as_str());
+                self.lexical.search(&terms, n_lexical.max(1))?
+            };
         let lexical: HashMap<u32, f32> = lexical_hits.iter().filter(|(doc, _)| passes(*doc)).copied().collect();
         let max_lexical = lexical.values().copied().fold(0.0_f32, f32::max);
         // Candidate pool: every counterpart when small, else both retrievers' best.

@@ -40,12 +40,26 @@ impl LatentIndex {
     fn ensure(&mut self, key: u32) {
         let slots = key as usize + 1;
         if self.len.len() < slots {
+            // Grow by an eighth at a time, not by doubling: at 100k listings a doubled
+            // buffer would hold up to 39 MB of unused slots.
+            if self.features.capacity() < slots * KEPT {
+                self.reserve(slots + slots / 8 + 64);
+            }
             self.len.resize(slots, 0);
             self.scale.resize(slots, 0.0);
             self.norm_sq.resize(slots, 0.0);
             self.features.resize(slots * KEPT, 0);
             self.weights.resize(slots * KEPT, 0);
         }
+    }
+
+    /// Makes room for keys `0..slots` at once.
+    pub(crate) fn reserve(&mut self, slots: usize) {
+        self.len.reserve_exact(slots.saturating_sub(self.len.len()));
+        self.scale.reserve_exact(slots.saturating_sub(self.scale.len()));
+        self.norm_sq.reserve_exact(slots.saturating_sub(self.norm_sq.len()));
+        self.features.reserve_exact((slots * KEPT).saturating_sub(self.features.len()));
+        self.weights.reserve_exact((slots * KEPT).saturating_sub(self.weights.len()));
     }
 
     pub(crate) fn contains(&self, key: u32) -> bool {

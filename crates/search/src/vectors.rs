@@ -282,6 +282,15 @@ impl VectorIndex {
         }
     }
 
+    /// Makes room for documents `0..docs` at once (a build that knows its size): growing
+    /// one document at a time doubles the buffer, and while it is copied the old and the
+    /// new one are both resident (at 100k vectors, a 50 MB spike).
+    pub fn reserve(&mut self, docs: usize) {
+        self.present.reserve_exact(docs.saturating_sub(self.present.len()));
+        self.data.reserve_exact((docs * self.dim).saturating_sub(self.data.len()));
+        self.bits.reserve_exact((docs * self.words()).saturating_sub(self.bits.len()));
+    }
+
     /// Sets (or replaces) the vector of `doc`; a vector of the wrong dimension is ignored.
     /// Searchable at once (scanned exactly until the next [`VectorIndex::commit`]).
     pub fn set(&mut self, doc: u32, vector: &[f32]) {
