@@ -399,6 +399,24 @@ mod tests {
     }
 
     #[test]
+    fn latent_terms_come_with_the_same_vectors_and_strongest_first() {
+        let mut embedder = tiny(EmbedderOptions::default());
+        let texts = ["the cat", "abc the cat s", ""];
+        assert!(embedder.embed_with_latent(&texts).expect("no head").iter().all(|e| e.latent.is_none()));
+        embedder.latent = Some(LatentHead::parse(&crate::latent::tests::tiny_head_bytes(300, 64, 4), 64).expect("head"));
+        let plain = embedder.embed_batch(&texts).expect("vectors");
+        let with = embedder.embed_with_latent(&texts).expect("latent");
+        for (p, w) in plain.iter().zip(&with) {
+            assert!(cosine(p, &w.vector) > 0.99999);
+            let terms = w.latent.as_ref().expect("terms");
+            assert!(terms.len() <= LATENT_TERMS);
+            assert!(terms.windows(2).all(|t| t[0].1 >= t[1].1), "{terms:?}");
+            assert!(terms.iter().all(|(f, weight)| usize::from(*f) < 300 && *weight > 0.0));
+        }
+        assert!(!with[0].latent.as_ref().expect("terms").is_empty());
+    }
+
+    #[test]
     fn the_prefix_is_part_of_the_tokens() {
         let query = tiny(EmbedderOptions::default());
         let bare = tiny(EmbedderOptions {

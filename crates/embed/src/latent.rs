@@ -138,13 +138,14 @@ pub(crate) fn strongest(pooled: &[f32], keep: usize) -> LatentTerms {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    /// A head of `n` features over width 32: feature f's row is all `(f % 3) - 1` scaled.
-    pub(crate) fn tiny_head_bytes(n: usize, k: i32) -> Vec<u8> {
+    /// A head of `n` features over `width` (a multiple of 32): feature f's row is all
+    /// `(f % 3) - 1`, scaled by `0.1 (f + 1)`.
+    pub(crate) fn tiny_head_bytes(n: usize, width: usize, k: i32) -> Vec<u8> {
         let mut out = b"SAE1".to_vec();
-        for v in [n as i32, 32, 32, k] {
+        for v in [n as i32, width as i32, 32, k] {
             out.extend(v.to_le_bytes());
         }
         for f in 0..n {
@@ -152,20 +153,22 @@ mod tests {
         }
         for f in 0..n {
             let scale = half::f16::from_f32(0.1 * (f as f32 + 1.0));
-            out.extend(scale.to_bits().to_le_bytes());
             let nibble: u8 = match f % 3 {
                 0 => 9,
                 1 => 7,
                 _ => 8,
             };
-            out.extend(std::iter::repeat_n(nibble | (nibble << 4), 16));
+            for _ in 0..width / 32 {
+                out.extend(scale.to_bits().to_le_bytes());
+                out.extend(std::iter::repeat_n(nibble | (nibble << 4), 16));
+            }
         }
         out
     }
 
     #[test]
     fn a_head_parses_and_pools_the_strongest_features_of_each_token() {
-        let head = LatentHead::parse(&tiny_head_bytes(6, 2), 32).expect("parses");
+        let head = LatentHead::parse(&tiny_head_bytes(6, 32, 2), 32).expect("parses");
         assert_eq!(head.features(), 6);
         // One token of all ones: feature f gets 32 · ±0.1(f+1) + 0.01 f; positive for f = 0, 3
         // (and for f % 3 == 2 only the bias). k = 2 keeps features 3 and 0.
@@ -181,7 +184,7 @@ mod tests {
 
     #[test]
     fn bad_heads_are_refused_with_the_field_named() {
-        let good = tiny_head_bytes(6, 2);
+        let good = tiny_head_bytes(6, 32, 2);
         assert!(matches!(LatentHead::parse(b"E5S1xxxxxxxxxxxxxxxxxx", 32), Err(FormatError::BadMagic { .. })));
         let wrong_width = LatentHead::parse(&good, 64).err().expect("width");
         assert!(wrong_width.to_string().contains("sae width"), "{wrong_width}");
