@@ -147,11 +147,7 @@ impl Matcher {
         let network = self.network.read().ok().and_then(|n| n.clone());
         let thin_tie_boost = network.as_ref().map(|n| n.settings().thin_tie_boost).unwrap_or(0.0);
         let config = MatchConfig { mode, thin_tie_boost, ..MatchConfig::default() };
-        // The index keeps no bodies: the query's comes from the store (a missing listing is
-        // the index's "unknown listing" below).
-        let stored = self.hub.store.listing(listing_id)?;
-        let body = stored.as_ref().map(|l| l.record.body.as_str());
-        let query = Query { listing_id, today: crate::today(), limit, relax, body };
+        let query = Query { listing_id, today: crate::today(), limit, relax };
         let engine = self.engine.read().map_err(|_| AppError::Io("match index lock poisoned".into()))?;
         let network = network.as_deref().map(|n| n as &dyn bridgehub_matching::Network);
         engine.matches_with(&query, &config, network).map_err(engine_error)

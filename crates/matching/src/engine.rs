@@ -65,10 +65,6 @@ pub struct Query<'a> {
     pub limit: usize,
     /// Lift the target rules.
     pub relax: bool,
-    /// The query listing's body, for its lexical query. The index keeps titles but not
-    /// bodies (at 100k listings the bodies were 30 MB); without it the lexical query is
-    /// built from the title alone.
-    pub body: Option<&'a str>,
 }
 
 /// Size and memory of the index.
@@ -104,14 +100,11 @@ pub struct Engine {
 
 /// The text a listing is matched on.
 pub(crate) fn listing_terms(listing: &Listing) -> Vec<String> {
-    text_terms(&listing.title, &listing.body, listing.language.as_str())
-}
-
-fn text_terms(title: &str, body: &str, lang: &str) -> Vec<String> {
-    let mut terms = analyze(title, lang);
+    let lang = listing.language.as_str();
+    let mut terms = analyze(&listing.title, lang);
     // The title says what the listing is about: count it twice.
     terms.extend(terms.clone());
-    terms.extend(analyze(body, lang));
+    terms.extend(analyze(&listing.body, lang));
     terms
 }
 
@@ -180,10 +173,8 @@ impl Engine {
             }
             None => {}
         }
-        let mut listing = item.listing;
-        listing.body = String::new();
         let owner = self.intern_owner(item.owner);
-        self.entries[key as usize] = Some(Entry { listing, owner });
+        self.entries[key as usize] = Some(Entry { listing: item.listing, owner });
         Ok(())
     }
 
@@ -273,8 +264,9 @@ impl Engine {
             .entries
             .iter()
             .flatten()
-            .map(|e| std::mem::size_of::<Entry>() + e.listing.title.len() + e.listing.id.as_str().len() + e.owner.id.len())
-            .sum();
+            .map(|e| std::mem::size_of::<Entry>() + e.listing.title.len() + e.listing.body.len() + e.listing.id.as_str().len())
+            .sum::<usize>()
+            + self.owners.values().map(|o| std::mem::size_of::<Owner>() + o.id.len() + o.languages.len() * std::mem::size_of::<LangTag>()).sum::<usize>();
         EngineStats {
             listings: self.by_id.len(),
             with_embeddings: self.n_embeddings,
@@ -316,12 +308,7 @@ impl Engine {
         // index's memory).
         let n_lexical = if exhaustive { self.by_id.len() } else { config.candidates };
         let lexical_hits =
-            if matches!(config.mode, Mode::SemanticOnly | Mode::LatentOnly) {
-                Vec::new()
-            } else {
-                let terms = text_terms(&q.listing.title, query.body.unwrap_or(""), q.listing.language.as_str());
-                self.lexical.search(&terms, n_lexical.max(1))?
-            };
+            if matches!(config.mode, Mode::SemanticOnly | Mode::LatentOnly) { Vec::new() } else { self.lexical.search(&listing_terms(&q.listing), n_lexical.max(1))? };
         let lexical: HashMap<u32, f32> = lexical_hits.iter().filter(|(doc, _)| passes(*doc)).copied().collect();
         let max_lexical = lexical.values().copied().fold(0.0_f32, f32::max);
         // Candidate pool: every counterpart when small, else both retrievers' best.

@@ -129,24 +129,26 @@ impl LatentIndex {
         }
     }
 
-    /// The mean latent vector of a language (of all listings when it has fewer than
-    /// `min_sample`).
+    /// The mean latent vector of a language, or `None` when it has fewer than `min_sample`
+    /// listings (the caller then uses [`LatentIndex::overall_mean`]).
     fn language_mean(&self, language: &str, min_sample: usize) -> Option<Vec<f64>> {
-        let (sum, n) = match self.language_sums.get(language) {
-            Some((sum, n)) if *n >= min_sample => (sum.clone(), *n),
-            _ => {
-                let mut total: (Vec<f64>, usize) = (Vec::new(), 0);
-                for (sum, n) in self.language_sums.values() {
-                    if total.0.len() < sum.len() {
-                        total.0.resize(sum.len(), 0.0);
-                    }
-                    total.0.iter_mut().zip(sum).for_each(|(a, b)| *a += b);
-                    total.1 += n;
-                }
-                total
+        match self.language_sums.get(language) {
+            Some((sum, n)) if *n >= min_sample && *n > 0 => Some(sum.iter().map(|x| x / *n as f64).collect()),
+            _ => None,
+        }
+    }
+
+    /// The mean latent vector of all listings.
+    fn overall_mean(&self) -> Option<Vec<f64>> {
+        let mut total: (Vec<f64>, usize) = (Vec::new(), 0);
+        for (sum, n) in self.language_sums.values() {
+            if total.0.len() < sum.len() {
+                total.0.resize(sum.len(), 0.0);
             }
-        };
-        (n > 0).then(|| sum.iter().map(|x| x / n as f64).collect())
+            total.0.iter_mut().zip(sum).for_each(|(a, b)| *a += b);
+            total.1 += n;
+        }
+        (total.1 > 0).then(|| total.0.iter().map(|x| x / total.1 as f64).collect())
     }
 
     /// The language-centred cosine of the query's latent vector with each pool candidate's
@@ -174,7 +176,12 @@ impl LatentIndex {
                 q_hat[f] += w;
             }
         }
-        if let Some(mean) = self.language_mean(query_language, min_sample) {
+        // Languages with too few listings share the overall mean, computed once per query.
+        let mut overall: Option<Option<Vec<f64>>> = None;
+        let mut mean_of = |language: &str| -> Option<Vec<f64>> {
+            self.language_mean(language, min_sample).or_else(|| overall.get_or_insert_with(|| self.overall_mean()).clone())
+        };
+        if let Some(mean) = mean_of(query_language) {
             q_hat.iter_mut().zip(&mean).for_each(|(x, m)| *x -= m);
         }
         let norm = q_hat.iter().map(|x| x * x).sum::<f64>().sqrt();
@@ -183,32 +190,37 @@ impl LatentIndex {
         }
         q_hat.iter_mut().for_each(|x| *x /= norm);
         // Per candidate language: its mean, q̂·m and |m|².
-        let mut per_language: HashMap<&str, Option<(Vec<f64>, f64, f64)>> = HashMap::new();
+        // Per candidate language: (q̂[f], m[f]) side by side (one lookup per feature), q̂·m
+        // and |m|²; without a mean, m = 0.
+        let mut per_language: HashMap<&str, (Vec<[f32; 2]>, f64, f64)> = HashMap::new();
         pool.iter()
             .map(|&candidate| {
                 if !self.contains(candidate) {
                     return None;
                 }
                 let language = language_of(candidate)?;
-                let stats = per_language.entry(language).or_insert_with(|| {
-                    self.language_mean(language, min_sample).map(|mean| {
-                        let q_m = q_hat.iter().zip(&mean).map(|(q, m)| q * m).sum::<f64>();
-                        let m_m = mean.iter().map(|m| m * m).sum::<f64>();
-                        (mean, q_m, m_m)
-                    })
+                let (pairs, q_m, m_m) = per_language.entry(language).or_insert_with(|| {
+                    let mean = mean_of(language).unwrap_or_default();
+                    let q_m = q_hat.iter().zip(&mean).map(|(q, m)| q * m).sum::<f64>();
+                    let m_m = mean.iter().map(|m| m * m).sum::<f64>();
+                    let pairs = (0..width).map(|f| [q_hat[f] as f32, mean.get(f).copied().unwrap_or(0.0) as f32]).collect();
+                    (pairs, q_m, m_m)
                 });
-                let (mut q_c, mut c_m) = (0.0_f64, 0.0_f64);
-                for (f, w) in self.terms(candidate) {
-                    q_c += q_hat.get(f).copied().unwrap_or(0.0) * w;
-                    if let Some((mean, _, _)) = stats {
-                        c_m += mean.get(f).copied().unwrap_or(0.0) * w;
+                let k = candidate as usize;
+                let n = usize::from(self.len[k]);
+                let (mut q_c, mut c_m) = (0.0_f32, 0.0_f32);
+                for (&f, &w) in self.features[k * KEPT..k * KEPT + n].iter().zip(&self.weights[k * KEPT..k * KEPT + n]) {
+                    if let Some([q, m]) = pairs.get(usize::from(f)) {
+                        let w = f32::from(w);
+                        q_c += q * w;
+                        c_m += m * w;
                     }
                 }
-                let c_c = f64::from(self.norm_sq[candidate as usize]);
-                let (numerator, norm_sq) = match stats {
-                    Some((_, q_m, m_m)) => (q_c - *q_m, c_c - 2.0 * c_m + *m_m),
-                    None => (q_c, c_c),
-                };
+                // Weights are held in steps of `scale`.
+                let scale = f64::from(self.scale[k]);
+                let (q_c, c_m) = (f64::from(q_c) * scale, f64::from(c_m) * scale);
+                let c_c = f64::from(self.norm_sq[k]);
+                let (numerator, norm_sq) = (q_c - *q_m, c_c - 2.0 * c_m + *m_m);
                 Some(if norm_sq < 1e-12 { 0.0 } else { (numerator / norm_sq.sqrt()).clamp(-1.0, 1.0) })
             })
             .collect()

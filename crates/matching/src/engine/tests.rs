@@ -56,7 +56,7 @@ fn the_vietnamese_cold_chain_offer_tops_the_shenzhen_seek_with_reasons() {
     engine.upsert(IndexedListing { latent: None, listing: near, owner: owner("hanoi", "VN", &["vi"]), embedding: Some(unit(&[0.2, 1.0, 0.0])) }).unwrap();
     engine.upsert(IndexedListing { latent: None, listing: excluded, owner: owner("bkk", "TH", &["en"]), embedding: Some(unit(&[1.0, 0.1, 0.0])) }).unwrap();
     engine.commit().unwrap();
-    let query = Query { listing_id: "seek", today: today(), limit: 10, relax: false, body: None };
+    let query = Query { listing_id: "seek", today: today(), limit: 10, relax: false };
     let matches = engine.matches(&query, &MatchConfig::default()).unwrap();
     let ids: Vec<&str> = matches.iter().map(|m| m.listing_id.as_str()).collect();
     assert_eq!(ids, vec!["offer", "near"], "the Thai offer is outside the seek's targets");
@@ -82,7 +82,7 @@ fn changes_show_after_commit_and_removed_listings_never_match() {
     engine.upsert(IndexedListing { latent: None, listing: listing("s", "a", Direction::Seek, "durian logistics", "en", &[]), owner: owner("a", "CN", &["en"]), embedding: None }).unwrap();
     engine.upsert(IndexedListing { latent: None, listing: listing("o", "b", Direction::Offer, "durian logistics", "en", &[]), owner: owner("b", "VN", &["en"]), embedding: None }).unwrap();
     engine.commit().unwrap();
-    let q = Query { listing_id: "s", today: today(), limit: 5, relax: false, body: None };
+    let q = Query { listing_id: "s", today: today(), limit: 5, relax: false };
     assert_eq!(engine.matches(&q, &MatchConfig::default()).unwrap().len(), 1);
     let mut withdrawn = listing("o", "b", Direction::Offer, "durian logistics", "en", &[]);
     withdrawn.status = ListingStatus::Withdrawn;
@@ -130,7 +130,7 @@ fn two_offers() -> Engine {
 #[test]
 fn the_thin_tie_boost_is_off_by_default_and_lifts_thin_region_pairs_when_on() {
     let engine = two_offers();
-    let q = Query { listing_id: "s", today: today(), limit: 5, relax: false, body: None };
+    let q = Query { listing_id: "s", today: today(), limit: 5, relax: false };
     let plain = engine.matches(&q, &MatchConfig::default()).unwrap();
     let with_network = engine.matches_with(&q, &MatchConfig { warm_intro_top: 0, ..MatchConfig::default() }, Some(&FakeNetwork)).unwrap();
     assert_eq!(plain, with_network, "boost 0 and no warm introductions: exactly the plain ranking");
@@ -150,7 +150,7 @@ fn the_thin_tie_boost_is_off_by_default_and_lifts_thin_region_pairs_when_on() {
 #[test]
 fn a_warm_introduction_is_a_reason_that_adds_nothing() {
     let engine = two_offers();
-    let q = Query { listing_id: "s", today: today(), limit: 5, relax: false, body: None };
+    let q = Query { listing_id: "s", today: today(), limit: 5, relax: false };
     let plain = engine.matches(&q, &MatchConfig::default()).unwrap();
     let matches = engine.matches_with(&q, &MatchConfig::default(), Some(&FakeNetwork)).unwrap();
     let br = matches.iter().find(|m| m.listing_id == "x-br").unwrap();
@@ -227,32 +227,12 @@ fn candidates_at_their_language_mean_do_not_swamp_the_others() {
     let best = listing("best", "best-org", Direction::Offer, "cold chain partner", "es", &[Sector::Logistics]);
     engine.upsert(IndexedListing { latent: None, listing: best, owner: owner("best-org", "ES", &["es"]), embedding: Some(basis(0, 1)) }).unwrap();
     engine.commit().unwrap();
-    let q = Query { listing_id: "seek", today: today(), limit: 20, relax: false, body: None };
+    let q = Query { listing_id: "seek", today: today(), limit: 20, relax: false };
     let matches = engine.matches(&q, &MatchConfig::default()).unwrap();
     assert_eq!(matches[0].listing_id, "best");
     for m in &matches {
         assert!(m.score.is_finite() && m.score <= 1.0 + 1e-9, "{} scored {}", m.listing_id, m.score);
     }
-}
-
-#[test]
-fn the_query_body_comes_from_the_caller_and_feeds_the_lexical_query() {
-    // The index keeps titles, not bodies: the words of the query's body count only when the
-    // caller passes it.
-    let mut engine = Engine::new(3).unwrap();
-    let mut seek = listing("s", "a", Direction::Seek, "Partner wanted", "en", &[]);
-    seek.body = "durian cold chain warehousing".into();
-    let offer = listing("o", "b", Direction::Offer, "durian cold chain warehousing", "en", &[]);
-    engine.upsert(IndexedListing { listing: seek.clone(), owner: owner("a", "CN", &["en"]), embedding: None, latent: None }).unwrap();
-    engine.upsert(IndexedListing { listing: offer, owner: owner("b", "VN", &["en"]), embedding: None, latent: None }).unwrap();
-    engine.commit().unwrap();
-    let lexical = MatchConfig { mode: Mode::LexicalOnly, ..MatchConfig::default() };
-    let q = Query { listing_id: "s", today: today(), limit: 5, relax: false, body: None };
-    let without = engine.matches(&q, &lexical).unwrap();
-    assert!(without.iter().all(|m| m.reasons.iter().all(|r| r.signal != Signal::Lexical)), "{without:?}");
-    let with = engine.matches(&Query { body: Some(&seek.body), ..q }, &lexical).unwrap();
-    assert_eq!(with[0].listing_id, "o");
-    assert!(with[0].reasons.iter().any(|r| r.signal == Signal::Lexical), "{with:?}");
 }
 
 #[test]
@@ -275,7 +255,7 @@ fn shared_latent_terms_lift_a_counterpart_in_another_language_and_are_explained(
     }
     engine.commit().unwrap();
     assert_eq!(engine.stats().with_latent_terms, 6);
-    let query = Query { listing_id: "seek", today: today(), limit: 10, relax: false, body: None };
+    let query = Query { listing_id: "seek", today: today(), limit: 10, relax: false };
     let matches = engine.matches(&query, &MatchConfig { min_language_sample: 1, ..MatchConfig::default() }).unwrap();
     assert_eq!(matches.iter().map(|m| m.listing_id.as_str()).collect::<Vec<_>>(), vec!["vi-offer", "zh-offer"]);
     let reason = matches[0].reasons.iter().find(|r| r.signal == Signal::Latent).expect("a latent reason");
@@ -305,7 +285,7 @@ proptest! {
         // (large index), where the rules act as the retrievers' filter.
         let retrieval = MatchConfig { exhaustive_below: 0, candidates: 5, ..MatchConfig::default() };
         for ((query, query_owner), config) in items.iter().flat_map(|item| [(item, MatchConfig::default()), (item, retrieval)]) {
-            let q = Query { listing_id: query.id.as_str(), today: today(), limit: 100, relax: false, body: None };
+            let q = Query { listing_id: query.id.as_str(), today: today(), limit: 100, relax: false };
             for m in engine.matches(&q, &config).unwrap() {
                 let (candidate, candidate_owner) = &by_id[&m.listing_id];
                 prop_assert_ne!(candidate.direction, query.direction);
