@@ -73,16 +73,17 @@ impl LatentHead {
             return Err(FormatError::Truncated { what: "sae weights", offset: bytes.len().min(bias_end + weights_len) });
         }
         let bias: Vec<f32> = bytes[20..bias_end].chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-        let rows = q4::dequantize(&bytes[bias_end..], features * hidden);
-        // [N, d] -> [d, N] so that token states [t, d] multiply it directly.
-        let mut transposed = vec![0f32; rows.len()];
-        for (f, row) in rows.chunks_exact(hidden).enumerate() {
+        // [N, d] -> [d, N] so that token states [t, d] multiply it directly; one row is
+        // expanded at a time (no f32 copy of the whole matrix).
+        let row_bytes = hidden / Q4_BLOCK * Q4_BLOCK_BYTES;
+        let mut row = vec![0f32; hidden];
+        let mut transposed = vec![half::f16::ZERO; features * hidden];
+        for (f, blocks) in bytes[bias_end..].chunks_exact(row_bytes).enumerate() {
+            q4::dequantize_into(blocks, &mut row);
             for (i, &w) in row.iter().enumerate() {
-                transposed[i * features + f] = w;
+                transposed[i * features + f] = half::f16::from_f32(w);
             }
         }
-        drop(rows);
-        let transposed: Vec<half::f16> = transposed.into_iter().map(half::f16::from_f32).collect();
         let weights = Tensor::from_vec(transposed, (hidden, features), &Device::Cpu).map_err(|e| invalid("sae weights", e.to_string()))?;
         let bias = Tensor::from_vec(bias, features, &Device::Cpu).map_err(|e| invalid("sae bias", e.to_string()))?;
         Ok(Self { weights, bias, features, per_token })
