@@ -168,10 +168,7 @@ pub(crate) fn contributions(query: &Entry, candidate: &Entry, signals: &Signals,
         c.total += contribution;
         c.semantic = Some((cos, contribution));
     }
-    if use_latent
-        && let Some((cos, value)) = signals.latent
-        && value > 0.0
-    {
+    if use_latent && let Some((cos, value)) = signals.latent {
         let contribution = config.latent * value;
         c.total += contribution;
         c.latent = Some((cos, contribution));
