@@ -76,7 +76,8 @@ pub struct EngineStats {
     pub with_embeddings: usize,
     /// Listings with latent terms.
     pub with_latent_terms: usize,
-    /// Approximate bytes held by vectors, entries and the lexical index.
+    /// Approximate bytes held by vectors, latent terms, entries, owners and the lexical
+    /// index.
     pub memory_bytes: usize,
     /// How vector queries are answered at this size.
     pub vector_search: SearchKind,
@@ -132,7 +133,7 @@ impl Engine {
         self.entries.reserve_exact(more);
         self.by_id.reserve(more);
         self.vectors.reserve(listings);
-        self.latent.reserve(listings);
+        self.latent.expect(listings);
     }
 
     /// Adds or replaces a listing (searchable after [`Engine::commit`]).
@@ -212,11 +213,15 @@ impl Engine {
     /// working languages changes which rules pass).
     pub fn update_owner(&mut self, owner: &Owner) {
         let shared = Arc::new(owner.clone());
-        self.owners.insert(owner.id.clone(), Arc::clone(&shared));
+        let mut any = false;
         for entry in self.entries.iter_mut().flatten() {
             if entry.owner.id == owner.id {
                 entry.owner = Arc::clone(&shared);
+                any = true;
             }
+        }
+        if any {
+            self.owners.insert(owner.id.clone(), shared);
         }
     }
 
@@ -330,6 +335,16 @@ impl Engine {
             self.latent.similarities(key, q.listing.language.as_str(), &pool, language_of, config.min_language_sample)
         };
         let latent_values = scale_to_pool(&latent);
+        // Without latent terms on the query's side (a hub without the sparse head), their
+        // weight goes to the sentence vectors: the text keeps its share of the score against
+        // the structural signals.
+        let adjusted;
+        let config = if config.mode == Mode::Full && !self.latent.contains(key) {
+            adjusted = MatchConfig { semantic: config.semantic + config.latent, latent: 0.0, ..*config };
+            &adjusted
+        } else {
+            config
+        };
         let boost = match network {
             Some(network) if config.thin_tie_boost > 0.0 && config.mode == Mode::Full => Some(network),
             _ => None,

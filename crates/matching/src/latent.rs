@@ -23,14 +23,16 @@ pub(crate) struct LatentIndex {
     len: Vec<u8>,
     norm_sq: Vec<f32>,
     n: usize,
+    /// Slots announced by [`LatentIndex::expect`].
+    expected: usize,
     /// Per listing language: the sum of its listings' latent vectors (dense, as long as
     /// the highest feature seen) and their number.
-    language_sums: HashMap<String, (Vec<f64>, usize)>,
+    pub(crate) language_sums: HashMap<String, (Vec<f64>, usize)>,
 }
 
 impl LatentIndex {
     pub(crate) fn new() -> Self {
-        LatentIndex { features: Vec::new(), weights: Vec::new(), scale: Vec::new(), len: Vec::new(), norm_sq: Vec::new(), n: 0, language_sums: HashMap::new() }
+        LatentIndex { features: Vec::new(), weights: Vec::new(), scale: Vec::new(), len: Vec::new(), norm_sq: Vec::new(), n: 0, expected: 0, language_sums: HashMap::new() }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -43,7 +45,7 @@ impl LatentIndex {
             // Grow by an eighth at a time, not by doubling: at 100k listings a doubled
             // buffer would hold up to 39 MB of unused slots.
             if self.features.capacity() < slots * KEPT {
-                self.reserve(slots + slots / 8 + 64);
+                self.reserve(self.expected.max(slots + slots / 8 + 64));
             }
             self.len.resize(slots, 0);
             self.scale.resize(slots, 0.0);
@@ -53,8 +55,14 @@ impl LatentIndex {
         }
     }
 
+    /// Notes that keys `0..slots` are coming; the room is taken at the first
+    /// [`LatentIndex::set`] (a hub without the sparse head reserves nothing).
+    pub(crate) fn expect(&mut self, slots: usize) {
+        self.expected = self.expected.max(slots);
+    }
+
     /// Makes room for keys `0..slots` at once.
-    pub(crate) fn reserve(&mut self, slots: usize) {
+    fn reserve(&mut self, slots: usize) {
         self.len.reserve_exact(slots.saturating_sub(self.len.len()));
         self.scale.reserve_exact(slots.saturating_sub(self.scale.len()));
         self.norm_sq.reserve_exact(slots.saturating_sub(self.norm_sq.len()));
@@ -75,7 +83,9 @@ impl LatentIndex {
         self.features[range.clone()].iter().zip(&self.weights[range]).map(move |(&f, &w)| (usize::from(f), f64::from(w) * scale))
     }
 
-    /// Sets the terms of `key` (a listing of `language`), replacing what it had.
+    /// Sets the terms of `key` (a listing of `language`), replacing what it had under the
+    /// same language. The sums are per language: when a key changes language the caller
+    /// removes it first under the old one ([`LatentIndex::remove`]), as `Engine::upsert` does.
     pub(crate) fn set(&mut self, key: u32, language: &str, terms: &[(u16, f32)]) {
         self.remove(key, language);
         let kept: Vec<(u16, f32)> = terms.iter().copied().filter(|(_, w)| w.is_finite() && *w > 0.0).take(KEPT).collect();
@@ -189,7 +199,6 @@ impl LatentIndex {
             return vec![None; pool.len()];
         }
         q_hat.iter_mut().for_each(|x| *x /= norm);
-        // Per candidate language: its mean, q̂·m and |m|².
         // Per candidate language: (q̂[f], m[f]) side by side (one lookup per feature), q̂·m
         // and |m|²; without a mean, m = 0.
         let mut per_language: HashMap<&str, (Vec<[f32; 2]>, f64, f64)> = HashMap::new();
@@ -221,7 +230,9 @@ impl LatentIndex {
                 let (q_c, c_m) = (f64::from(q_c) * scale, f64::from(c_m) * scale);
                 let c_c = f64::from(self.norm_sq[k]);
                 let (numerator, norm_sq) = (q_c - *q_m, c_c - 2.0 * c_m + *m_m);
-                Some(if norm_sq < 1e-12 { 0.0 } else { (numerator / norm_sq.sqrt()).clamp(-1.0, 1.0) })
+                // Relative guard: a candidate (nearly) at its language's mean has no direction
+                // left, and f32 cancellation would give it an arbitrary one.
+                Some(if norm_sq <= 1e-9 * (c_c + *m_m) { 0.0 } else { (numerator / norm_sq.sqrt()).clamp(-1.0, 1.0) })
             })
             .collect()
     }

@@ -168,7 +168,12 @@ pub(crate) fn contributions(query: &Entry, candidate: &Entry, signals: &Signals,
         c.total += contribution;
         c.semantic = Some((cos, contribution));
     }
-    if use_latent && let Some((cos, value)) = signals.latent {
+    // Shown when the two share more than their languages' background (a centred cosine
+    // above 0); the value is that cosine.
+    if use_latent
+        && let Some((cos, value)) = signals.latent
+        && cos > 0.0
+    {
         let contribution = config.latent * value;
         c.total += contribution;
         c.latent = Some((cos, contribution));

@@ -40,6 +40,53 @@ impl TextEmbedder for CountingEmbedder {
     }
 }
 
+/// [`CountingEmbedder`] with a sparse head: every text gets two latent terms.
+struct LatentCountingEmbedder(CountingEmbedder);
+
+impl TextEmbedder for LatentCountingEmbedder {
+    fn model_id(&self) -> &str {
+        self.0.model_id()
+    }
+    fn dim(&self) -> usize {
+        self.0.dim()
+    }
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
+        self.0.embed(texts)
+    }
+    fn has_latent(&self) -> bool {
+        true
+    }
+    fn embed_with_latent(&self, texts: &[&str]) -> Result<Vec<bridgehub_app::TextVectors>, String> {
+        Ok(self.0.embed(texts)?.into_iter().map(|vector| bridgehub_app::TextVectors { vector, latent: Some(vec![(3, 1.0), (7, 0.5)]) }).collect())
+    }
+}
+
+#[test]
+fn vectors_stored_without_latent_terms_are_recomputed_once_the_sparse_head_is_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db");
+    let plain = Arc::new(CountingEmbedder { calls: AtomicUsize::new(0) });
+    let hub = Hub::open(db.to_str().unwrap()).unwrap().with_embedder(plain.clone());
+    hub.create_organization(&Actor::operator(), &json!({"id": "o1", "name": "A", "kind": "enterprise", "country": "VN"})).unwrap();
+    hub.create_listing(
+        &Actor::operator(),
+        &json!({"id": "l1", "owner": "o1", "direction": "offer", "category": "service", "title": "cold storage", "body": "cold storage", "language": "en"}),
+    )
+    .unwrap();
+    assert_eq!(hub.build_matcher(&NoProgress).unwrap().stats().with_latent_terms, 0);
+    assert_eq!(plain.calls.load(Ordering::SeqCst), 1);
+    // Without the head a rebuild keeps the stored vector.
+    hub.build_matcher(&NoProgress).unwrap();
+    assert_eq!(plain.calls.load(Ordering::SeqCst), 1);
+    // With it, the vector stored without terms is computed again, once.
+    let with_head = Arc::new(LatentCountingEmbedder(CountingEmbedder { calls: AtomicUsize::new(0) }));
+    let hub = Hub::open(db.to_str().unwrap()).unwrap().with_embedder(with_head.clone());
+    assert_eq!(hub.build_matcher(&NoProgress).unwrap().stats().with_latent_terms, 1);
+    assert_eq!(with_head.0.calls.load(Ordering::SeqCst), 1);
+    assert_eq!(hub.build_matcher(&NoProgress).unwrap().stats().with_latent_terms, 1);
+    assert_eq!(with_head.0.calls.load(Ordering::SeqCst), 1);
+}
+
 #[test]
 fn embeddings_are_computed_once_per_text_and_recomputed_when_it_changes() {
     let dir = tempfile::tempdir().unwrap();

@@ -264,10 +264,56 @@ fn shared_latent_terms_lift_a_counterpart_in_another_language_and_are_explained(
     let latent_only = engine.matches(&query, &MatchConfig { mode: Mode::LatentOnly, min_language_sample: 1, ..MatchConfig::default() }).unwrap();
     assert_eq!(latent_only[0].listing_id, "vi-offer");
     assert!(latent_only[0].reasons.iter().all(|r| r.signal == Signal::Latent));
+    // The same-language offer shares only its language's background: no latent reason.
+    assert!(matches[1].reasons.iter().all(|r| r.signal != Signal::Latent), "{:?}", matches[1].reasons);
     // Removing the Vietnamese offer forgets its terms.
     engine.remove("vi-offer");
     engine.commit().unwrap();
     assert_eq!(engine.stats().with_latent_terms, 5);
+}
+
+#[test]
+fn latent_terms_follow_a_listing_that_changes_language_or_loses_them() {
+    let mut engine = Engine::new(2).unwrap();
+    let v = Some(unit(&[1.0, 0.5]));
+    let terms = Some(vec![(4_u16, 1.0_f32), (9, 0.5)]);
+    let offer = |lang: &str| listing("o", "b", Direction::Offer, "cold chain", lang, &[Sector::Logistics]);
+    engine.upsert(IndexedListing { listing: offer("vi"), owner: owner("b", "VN", &["vi"]), embedding: v.clone(), latent: terms.clone() }).unwrap();
+    assert_eq!(engine.latent.language_sums["vi"].1, 1);
+    // The same listing, now in English: the Vietnamese sums are empty again.
+    engine.upsert(IndexedListing { listing: offer("en"), owner: owner("b", "VN", &["vi"]), embedding: v.clone(), latent: terms.clone() }).unwrap();
+    let vi = &engine.latent.language_sums["vi"];
+    assert_eq!(vi.1, 0);
+    assert!(vi.0.iter().all(|x| x.abs() < 1e-9), "{:?}", vi.0);
+    assert_eq!((engine.latent.language_sums["en"].1, engine.stats().with_latent_terms), (1, 1));
+    // Upserted without terms (an embedder without the sparse head): they are dropped.
+    engine.upsert(IndexedListing { listing: offer("en"), owner: owner("b", "VN", &["vi"]), embedding: v.clone(), latent: None }).unwrap();
+    assert_eq!((engine.latent.language_sums["en"].1, engine.stats().with_latent_terms), (0, 0));
+    // A freed key reused by another listing starts clean.
+    engine.upsert(IndexedListing { listing: offer("en"), owner: owner("b", "VN", &["vi"]), embedding: v.clone(), latent: terms.clone() }).unwrap();
+    engine.remove("o");
+    let other = listing("p", "c", Direction::Offer, "x", "fr", &[]);
+    engine.upsert(IndexedListing { listing: other, owner: owner("c", "FR", &["fr"]), embedding: v, latent: None }).unwrap();
+    assert_eq!(engine.stats().with_latent_terms, 0);
+    assert_eq!(engine.latent.language_sums["en"].1, 0);
+}
+
+#[test]
+fn an_owner_update_reaches_every_listing_and_identical_owners_are_shared() {
+    let mut engine = Engine::new(2).unwrap();
+    for id in ["a1", "a2"] {
+        let l = listing(id, "a", Direction::Offer, "x", "en", &[]);
+        engine.upsert(IndexedListing { listing: l, owner: owner("a", "VN", &["en"]), embedding: None, latent: None }).unwrap();
+    }
+    let owner_of = |engine: &Engine, id: &str| Arc::clone(&engine.entries[engine.by_id[id] as usize].as_ref().unwrap().owner);
+    assert!(Arc::ptr_eq(&owner_of(&engine, "a1"), &owner_of(&engine, "a2")));
+    engine.update_owner(&owner("a", "TH", &["th"]));
+    for id in ["a1", "a2"] {
+        assert_eq!(owner_of(&engine, id).country, CountryCode::parse("TH").unwrap());
+    }
+    // An update for an organization with no listing adds nothing.
+    engine.update_owner(&owner("nobody", "FR", &["fr"]));
+    assert!(!engine.owners.contains_key("nobody"));
 }
 
 proptest! {
