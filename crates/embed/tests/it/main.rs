@@ -99,6 +99,32 @@ fn a_translation_scores_above_unrelated_sentences_across_zh_vi_en() {
     }
 }
 
+/// Cosine of two latent-term vectors (sparse, `(feature, weight)`).
+fn latent_cosine(a: &[(u16, f32)], b: &[(u16, f32)]) -> f32 {
+    let dot: f32 = a.iter().map(|(f, w)| w * b.iter().find(|(g, _)| g == f).map_or(0.0, |(_, v)| *v)).sum();
+    let norm = |x: &[(u16, f32)]| x.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+    dot / (norm(a) * norm(b)).max(1e-12)
+}
+
+#[test]
+fn the_sparse_head_beside_the_model_gives_latent_terms_shared_across_languages() {
+    // scripts/fetch-model.sh puts e5-small-sae.bin beside the model.
+    assert!(embedder().has_latent(), "no sparse head beside the model: run scripts/fetch-model.sh");
+    for (query, translation, unrelated) in PAIRS {
+        let mut texts = vec![*query, *translation];
+        texts.extend_from_slice(unrelated);
+        let embedded = embedder().embed_with_latent(&texts).expect("embeds");
+        let terms: Vec<&[(u16, f32)]> = embedded.iter().map(|e| e.latent.as_deref().expect("latent terms")).collect();
+        assert!(terms.iter().all(|t| !t.is_empty() && t.len() <= bridgehub_embed::LATENT_TERMS));
+        let to_translation = latent_cosine(terms[0], terms[1]);
+        let to_unrelated = terms[2..].iter().map(|t| latent_cosine(terms[0], t)).sum::<f32>() / unrelated.len() as f32;
+        assert!(to_translation > to_unrelated + 0.05, "{query:?}: translation {to_translation:.3} vs unrelated {to_unrelated:.3}");
+        // The vectors are the ones embed_batch gives.
+        let plain = embedder().embed_batch(&texts).expect("embeds");
+        assert!(cosine(&plain[0], &embedded[0].vector) > 0.9999);
+    }
+}
+
 #[test]
 fn embedding_is_deterministic_across_calls_batches_and_thread_counts() {
     let text = "Kho lạnh và vận chuyển trái cây xuất khẩu sang Trung Quốc";
