@@ -8,6 +8,7 @@ use std::sync::Arc;
 use bridgehub_domain::{CountryCode, Date, LangTag, Listing};
 use bridgehub_search::{analyze, dot, LexicalIndex, SearchError, SearchKind, VectorIndex};
 
+use crate::language_sums::LanguageSums;
 use crate::latent::LatentIndex;
 use crate::network::Network;
 use crate::rules;
@@ -96,7 +97,7 @@ pub struct Engine {
     n_embeddings: usize,
     /// Sum of the embeddings of each listing language, and their number: the language's
     /// mean vector, removed before comparing texts across languages.
-    language_sums: HashMap<String, (Vec<f64>, usize)>,
+    language_sums: LanguageSums,
 }
 
 /// The text a listing is matched on.
@@ -121,7 +122,7 @@ impl Engine {
             latent: LatentIndex::new(),
             owners: HashMap::new(),
             n_embeddings: 0,
-            language_sums: HashMap::new(),
+            language_sums: LanguageSums::default(),
         })
     }
 
@@ -147,11 +148,7 @@ impl Engine {
             // A new id, or a freed key whose old document's delete is already queued.
             self.lexical.add(key, &terms)?;
         }
-        self.forget_language_vector(key);
-        if let Some(old) = self.entries.get(key as usize).and_then(Option::as_ref) {
-            let language = old.listing.language.as_str().to_owned();
-            self.latent.remove(key, &language);
-        }
+        self.forget_language_sums(key);
         if let Some(terms) = &item.latent {
             self.latent.set(key, item.listing.language.as_str(), terms);
         }
@@ -195,11 +192,7 @@ impl Engine {
     pub fn remove(&mut self, id: &str) {
         if let Some(key) = self.by_id.remove(id) {
             self.lexical.remove(key);
-            self.forget_language_vector(key);
-            if let Some(old) = self.entries.get(key as usize).and_then(Option::as_ref) {
-                let language = old.listing.language.as_str().to_owned();
-                self.latent.remove(key, &language);
-            }
+            self.forget_language_sums(key);
             if self.vectors.contains(key) {
                 self.vectors.remove(key);
                 self.n_embeddings -= 1;
@@ -395,47 +388,19 @@ impl Engine {
 
 impl Engine {
     fn add_language_vector(&mut self, language: &str, vector: &[f32], sign: f64) {
-        let slot = self.language_sums.entry(language.to_owned()).or_insert_with(|| (vec![0.0; vector.len()], 0));
-        if slot.0.len() != vector.len() {
-            return;
-        }
-        for (sum, x) in slot.0.iter_mut().zip(vector) {
-            *sum += sign * f64::from(*x);
-        }
-        if sign > 0.0 {
-            slot.1 += 1;
-        } else {
-            slot.1 = slot.1.saturating_sub(1);
-        }
+        self.language_sums.add(language, vector.iter().enumerate().map(|(i, x)| (i, f64::from(*x))), sign);
     }
 
-    fn forget_language_vector(&mut self, key: u32) {
-        let old = match (self.entries.get(key as usize).and_then(Option::as_ref), self.vectors.get(key)) {
-            (Some(entry), Some(vector)) => Some((entry.listing.language.as_str().to_owned(), vector)),
-            _ => None,
+    /// Takes `key`'s vector and latent terms out of its language's sums (before the key is
+    /// replaced or removed; the entry still holds the language they were added under).
+    fn forget_language_sums(&mut self, key: u32) {
+        let Some(language) = self.entries.get(key as usize).and_then(Option::as_ref).map(|e| e.listing.language.as_str().to_owned()) else {
+            return;
         };
-        if let Some((language, vector)) = old {
+        if let Some(vector) = self.vectors.get(key) {
             self.add_language_vector(&language, &vector, -1.0);
         }
-    }
-
-    /// The mean embedding of a language (of all listings when it has too few).
-    fn language_mean(&self, language: &str, config: &MatchConfig) -> Option<Vec<f64>> {
-        let (sum, n) = match self.language_sums.get(language) {
-            Some((sum, n)) if *n >= config.min_language_sample => (sum.clone(), *n),
-            _ => {
-                let mut total: Option<(Vec<f64>, usize)> = None;
-                for (sum, n) in self.language_sums.values() {
-                    let slot = total.get_or_insert_with(|| (vec![0.0; sum.len()], 0));
-                    for (a, b) in slot.0.iter_mut().zip(sum) {
-                        *a += b;
-                    }
-                    slot.1 += n;
-                }
-                total?
-            }
-        };
-        (n > 0).then(|| sum.iter().map(|x| x / n as f64).collect())
+        self.latent.remove(key, &language);
     }
 
     /// Per pool candidate: the raw cosine with the query, and the cosine between the two
@@ -448,10 +413,11 @@ impl Engine {
     /// centred cosine is `q̂·(c − m) / |c − m|`: one pass per candidate, no copies.
     fn similarities(&self, q: &Entry, query_vector: Option<&[f32]>, pool: &[u32], config: &MatchConfig) -> Vec<Option<(f64, f64)>> {
         let Some(query_vector) = query_vector else { return vec![None; pool.len()] };
+        let mut language_means = self.language_sums.means(config.min_language_sample);
         let mut means: HashMap<&str, Option<Vec<f32>>> = HashMap::new();
         let q_hat: Vec<f32> = {
             let mut out: Vec<f64> = query_vector.iter().map(|x| f64::from(*x)).collect();
-            if let Some(mean) = self.language_mean(q.listing.language.as_str(), config) {
+            if let Some(mean) = language_means.of(q.listing.language.as_str()) {
                 out.iter_mut().zip(&mean).for_each(|(x, m)| *x -= m);
             }
             let norm = out.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-12);
@@ -467,9 +433,7 @@ impl Engine {
                 let vector = buffer.as_slice();
                 let cos = f64::from(dot(query_vector, vector));
                 let language = entry.listing.language.as_str();
-                let mean = means.entry(language).or_insert_with(|| {
-                    self.language_mean(language, config).map(|mean| mean.iter().map(|x| *x as f32).collect())
-                });
+                let mean = means.entry(language).or_insert_with(|| language_means.of(language).map(|mean| mean.iter().map(|x| *x as f32).collect()));
                 let centred = match mean {
                     Some(mean) => {
                         // One pass over c − m in f64: the difference is taken before it is

@@ -13,6 +13,8 @@
 
 use std::collections::HashMap;
 
+use crate::language_sums::LanguageSums;
+
 /// Features kept per listing.
 pub(crate) const KEPT: usize = 128;
 
@@ -27,12 +29,12 @@ pub(crate) struct LatentIndex {
     expected: usize,
     /// Per listing language: the sum of its listings' latent vectors (dense, as long as
     /// the highest feature seen) and their number.
-    pub(crate) language_sums: HashMap<String, (Vec<f64>, usize)>,
+    pub(crate) language_sums: LanguageSums,
 }
 
 impl LatentIndex {
     pub(crate) fn new() -> Self {
-        LatentIndex { features: Vec::new(), weights: Vec::new(), scale: Vec::new(), len: Vec::new(), norm_sq: Vec::new(), n: 0, expected: 0, language_sums: HashMap::new() }
+        LatentIndex { features: Vec::new(), weights: Vec::new(), scale: Vec::new(), len: Vec::new(), norm_sq: Vec::new(), n: 0, expected: 0, language_sums: LanguageSums::default() }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -125,40 +127,7 @@ impl LatentIndex {
 
     fn add_to_language(&mut self, key: u32, language: &str, sign: f64) {
         let terms: Vec<(usize, f64)> = self.terms(key).collect();
-        let slot = self.language_sums.entry(language.to_owned()).or_insert_with(|| (Vec::new(), 0));
-        for (f, w) in terms {
-            if slot.0.len() <= f {
-                slot.0.resize(f + 1, 0.0);
-            }
-            slot.0[f] += sign * w;
-        }
-        if sign > 0.0 {
-            slot.1 += 1;
-        } else {
-            slot.1 = slot.1.saturating_sub(1);
-        }
-    }
-
-    /// The mean latent vector of a language, or `None` when it has fewer than `min_sample`
-    /// listings (the caller then uses [`LatentIndex::overall_mean`]).
-    fn language_mean(&self, language: &str, min_sample: usize) -> Option<Vec<f64>> {
-        match self.language_sums.get(language) {
-            Some((sum, n)) if *n >= min_sample && *n > 0 => Some(sum.iter().map(|x| x / *n as f64).collect()),
-            _ => None,
-        }
-    }
-
-    /// The mean latent vector of all listings.
-    fn overall_mean(&self) -> Option<Vec<f64>> {
-        let mut total: (Vec<f64>, usize) = (Vec::new(), 0);
-        for (sum, n) in self.language_sums.values() {
-            if total.0.len() < sum.len() {
-                total.0.resize(sum.len(), 0.0);
-            }
-            total.0.iter_mut().zip(sum).for_each(|(a, b)| *a += b);
-            total.1 += n;
-        }
-        (total.1 > 0).then(|| total.0.iter().map(|x| x / total.1 as f64).collect())
+        self.language_sums.add(language, terms, sign);
     }
 
     /// The language-centred cosine of the query's latent vector with each pool candidate's
@@ -179,19 +148,15 @@ impl LatentIndex {
         if !self.contains(query) {
             return vec![None; pool.len()];
         }
-        let width = self.language_sums.values().map(|(s, _)| s.len()).max().unwrap_or(0);
+        let width = self.language_sums.width();
         let mut q_hat = vec![0.0_f64; width];
         for (f, w) in self.terms(query) {
             if f < width {
                 q_hat[f] += w;
             }
         }
-        // Languages with too few listings share the overall mean, computed once per query.
-        let mut overall: Option<Option<Vec<f64>>> = None;
-        let mut mean_of = |language: &str| -> Option<Vec<f64>> {
-            self.language_mean(language, min_sample).or_else(|| overall.get_or_insert_with(|| self.overall_mean()).clone())
-        };
-        if let Some(mean) = mean_of(query_language) {
+        let mut means = self.language_sums.means(min_sample);
+        if let Some(mean) = means.of(query_language) {
             q_hat.iter_mut().zip(&mean).for_each(|(x, m)| *x -= m);
         }
         let norm = q_hat.iter().map(|x| x * x).sum::<f64>().sqrt();
@@ -209,7 +174,7 @@ impl LatentIndex {
                 }
                 let language = language_of(candidate)?;
                 let (pairs, q_m, m_m) = per_language.entry(language).or_insert_with(|| {
-                    let mean = mean_of(language).unwrap_or_default();
+                    let mean = means.of(language).unwrap_or_default();
                     let q_m = q_hat.iter().zip(&mean).map(|(q, m)| q * m).sum::<f64>();
                     let m_m = mean.iter().map(|m| m * m).sum::<f64>();
                     let pairs = (0..width).map(|f| [q_hat[f] as f32, mean.get(f).copied().unwrap_or(0.0) as f32]).collect();
@@ -242,7 +207,7 @@ impl LatentIndex {
             + self.weights.capacity()
             + (self.scale.capacity() + self.norm_sq.capacity()) * 4
             + self.len.capacity()
-            + self.language_sums.values().map(|(s, _)| s.capacity() * 8).sum::<usize>()
+            + self.language_sums.memory_bytes()
     }
 }
 

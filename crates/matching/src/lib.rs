@@ -20,6 +20,7 @@
 
 mod engine;
 mod explain;
+mod language_sums;
 mod latent;
 mod network;
 pub mod rules;
