@@ -648,6 +648,7 @@ impl Hub {
             graph: RwLock::new(graph),
             names: RwLock::new(names),
             region_ratios: Mutex::new(None),
+            refreshing: Mutex::new(()),
         }))
     }
 }
@@ -746,6 +747,11 @@ pub struct TieNetwork {
     graph: RwLock<TieGraph>,
     names: RwLock<HashMap<String, String>>,
     region_ratios: Mutex<Option<Arc<RegionRatios>>>,
+    /// Held by a refresh from its store reads to its graph update: two refreshes (the
+    /// change-log follower and an outcome recorded on this node) must not interleave, or
+    /// the one that read the store first could overwrite the newer state with its older
+    /// read.
+    refreshing: Mutex<()>,
 }
 
 fn poisoned() -> AppError {
@@ -897,6 +903,7 @@ impl TieNetwork {
             return Ok(());
         }
         // Read the store before taking the write lock: queries keep running meanwhile.
+        let _refreshing = self.refreshing.lock().map_err(|_| poisoned())?;
         enum Update {
             Tie(
                 String,
