@@ -441,11 +441,24 @@ impl VectorIndex {
     /// The `k` documents with the highest inner product with `query` among those `keep`
     /// accepts, best first: exact below the threshold, approximate above it.
     pub fn top_k(&self, query: &[f32], k: usize, keep: impl Fn(u32) -> bool) -> Vec<(u32, f32)> {
+        self.search(query, QueryCode::AroundCenter, k, keep)
+    }
+
+    /// [`VectorIndex::top_k`] for a query that is already a direction in the centred space
+    /// (for instance an embedding minus its language's mean): ranked by the inner product
+    /// with `direction` as given, and the sign-bit scan compares the direction's own signs
+    /// with the codes (which are signs of each vector minus the index's mean), instead of
+    /// the signs of the direction minus that mean.
+    pub fn top_k_centred(&self, direction: &[f32], k: usize, keep: impl Fn(u32) -> bool) -> Vec<(u32, f32)> {
+        self.search(direction, QueryCode::Centred, k, keep)
+    }
+
+    fn search(&self, query: &[f32], code: QueryCode, k: usize, keep: impl Fn(u32) -> bool) -> Vec<(u32, f32)> {
         if query.len() != self.dim || k == 0 {
             return Vec::new();
         }
         let Some(ann) = &self.ann else {
-            return if self.live >= QUANTIZED_SCAN_MIN { self.scan_top_k(query, k, keep) } else { self.exact_top_k(query, k, keep) };
+            return if self.live >= QUANTIZED_SCAN_MIN { self.scan(query, code, k, keep) } else { self.exact_top_k(query, k, keep) };
         };
         // The graph is searched without a filter (hnsw_rs's filtered search keeps walking
         // once its list is full, close to a full scan) for more neighbours than asked, and
@@ -488,6 +501,16 @@ impl VectorIndex {
     /// looked at and `4k + 64` passed (or none are left); the best `k` of those are
     /// returned. Without codes yet (a small index), the exact scan answers.
     pub fn scan_top_k(&self, query: &[f32], k: usize, keep: impl Fn(u32) -> bool) -> Vec<(u32, f32)> {
+        self.scan(query, QueryCode::AroundCenter, k, keep)
+    }
+
+    /// [`VectorIndex::scan_top_k`] for a direction already in the centred space (see
+    /// [`VectorIndex::top_k_centred`]).
+    pub fn scan_top_k_centred(&self, direction: &[f32], k: usize, keep: impl Fn(u32) -> bool) -> Vec<(u32, f32)> {
+        self.scan(direction, QueryCode::Centred, k, keep)
+    }
+
+    fn scan(&self, query: &[f32], code: QueryCode, k: usize, keep: impl Fn(u32) -> bool) -> Vec<(u32, f32)> {
         if query.len() != self.dim || k == 0 {
             return Vec::new();
         }
@@ -496,7 +519,10 @@ impl VectorIndex {
         }
         let words = self.words();
         let mut query_bits = vec![0u64; words];
-        sign_bits(query, &self.center, &mut query_bits);
+        match code {
+            QueryCode::AroundCenter => sign_bits(query, &self.center, &mut query_bits),
+            QueryCode::Centred => sign_bits(query, &vec![0.0; self.dim], &mut query_bits),
+        }
         // Hamming distances (0..=dim), then the live documents in ascending distance by a
         // counting sort.
         let distances: Vec<u32> =
@@ -592,6 +618,15 @@ fn best_first(mut scored: Vec<(u32, f32)>, k: usize) -> Vec<(u32, f32)> {
     }
     scored.sort_by(order);
     scored
+}
+
+/// How a query's sign-bit code is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QueryCode {
+    /// A vector like the stored ones: the signs of the query minus the index's mean.
+    AroundCenter,
+    /// A direction already in the centred space: its own signs.
+    Centred,
 }
 
 /// Writes the sign bits of `v − center` (bit `i % 64` of word `i / 64` set when
@@ -783,6 +818,41 @@ mod tests {
             total += exact.len();
         }
         assert!(hit as f64 / total as f64 >= 0.99, "recall@10 {hit}/{total}");
+    }
+
+    #[test]
+    fn a_centred_direction_is_scanned_by_its_own_signs() {
+        // Like sentence embeddings, every vector shares a large common component and carries
+        // its "language's" offset (three languages); a query asks with its topic alone (its
+        // vector minus its language's mean), as the match engine does to find counterparts
+        // in every language.
+        let dim = 384;
+        let mut rng = 29;
+        let mut index = VectorIndex::new(dim);
+        let languages: Vec<Vec<f32>> = (0..3).map(|_| random_unit(&mut rng, dim)).collect();
+        let topics: Vec<Vec<f32>> = (0..1_000).map(|_| random_unit(&mut rng, dim)).collect();
+        let common = random_unit(&mut rng, dim);
+        let doc_vector = |rng: &mut u64, doc: u32| {
+            let noise = random_unit(rng, dim);
+            let (language, topic) = (&languages[doc as usize % 3], &topics[doc as usize % topics.len()]);
+            unit((0..dim).map(|i| 3.0 * common[i] + 1.5 * language[i] + topic[i] + 0.5 * noise[i]).collect())
+        };
+        for doc in 0..8_000u32 {
+            let v = doc_vector(&mut rng, doc);
+            index.set(doc, &v);
+        }
+        index.recenter();
+        let (mut hit, mut total) = (0, 0);
+        for q in 0..40u32 {
+            let direction = unit(topics[q as usize % topics.len()].iter().zip(random_unit(&mut rng, dim)).map(|(t, n)| t + 0.5 * n).collect());
+            let keep = |d: u32| (d + q) % 3 != 0;
+            let exact = index.exact_top_k(&direction, 10, keep);
+            let scanned = index.top_k_centred(&direction, 10, keep);
+            assert!(scanned.iter().all(|(d, s)| keep(*d) && (dot(&direction, &index.get(*d).unwrap()) - s).abs() < 1e-6));
+            hit += exact.iter().filter(|e| scanned.iter().any(|s| s.0 == e.0)).count();
+            total += exact.len();
+        }
+        assert!(hit as f64 / total as f64 >= 0.95, "recall@10 {hit}/{total}");
     }
 
     proptest! {

@@ -236,6 +236,45 @@ fn candidates_at_their_language_mean_do_not_swamp_the_others() {
 }
 
 #[test]
+fn the_vector_retriever_finds_a_counterpart_in_another_language() {
+    // Each vector carries a large component of its language (axis 0 English, axis 1
+    // Vietnamese) and one topic axis. Plain cosine puts every English offer (0.8) before
+    // the Vietnamese offer on the query's own topic (0.2); a retriever asking with the
+    // plain vector for a few candidates never hands that offer to scoring. Asked with the
+    // query minus the English mean, it comes first.
+    let dim = 24;
+    let mut engine = Engine::new(dim).unwrap();
+    let vector = |language: usize, topic: usize| {
+        let mut v = vec![0.0_f32; dim];
+        v[language] = 2.0;
+        v[topic] = 1.0;
+        unit(&v)
+    };
+    let seek = listing("seek", "q-org", Direction::Seek, "cold chain partner wanted", "en", &[Sector::Logistics]);
+    engine.upsert(IndexedListing { latent: None, listing: seek, owner: owner("q-org", "CN", &["en"]), embedding: Some(vector(0, 2)) }).unwrap();
+    for n in 0..10 {
+        let id = format!("en-{n}");
+        let offer = listing(&id, &format!("en-org-{n}"), Direction::Offer, "consulting", "en", &[Sector::Logistics]);
+        engine.upsert(IndexedListing { latent: None, listing: offer, owner: owner(&format!("en-org-{n}"), "GB", &["en"]), embedding: Some(vector(0, 3 + n)) }).unwrap();
+    }
+    for n in 0..8 {
+        let id = format!("vi-{n}");
+        let offer = listing(&id, &format!("vi-org-{n}"), Direction::Offer, "tư vấn", "vi", &[Sector::Logistics]);
+        engine.upsert(IndexedListing { latent: None, listing: offer, owner: owner(&format!("vi-org-{n}"), "VN", &["vi"]), embedding: Some(vector(1, 13 + n)) }).unwrap();
+    }
+    let gold = listing("gold", "gold-org", Direction::Offer, "kho lạnh", "vi", &[Sector::Logistics]);
+    engine.upsert(IndexedListing { latent: None, listing: gold, owner: owner("gold-org", "VN", &["vi"]), embedding: Some(vector(1, 2)) }).unwrap();
+    engine.commit().unwrap();
+    let q = Query { listing_id: "seek", today: today(), limit: 5, relax: false };
+    // The plain vector's three nearest are English.
+    let plain = engine.vectors.top_k(&vector(0, 2), 3, |_| true);
+    assert!(plain.iter().all(|(doc, _)| engine.entries[*doc as usize].as_ref().unwrap().listing.language.as_str() == "en"));
+    let retrieval = MatchConfig { exhaustive_below: 0, candidates: 3, ..MatchConfig::default() };
+    let matches = engine.matches(&q, &retrieval).unwrap();
+    assert_eq!(matches.first().map(|m| m.listing_id.as_str()), Some("gold"), "{:?}", matches.iter().map(|m| &m.listing_id).collect::<Vec<_>>());
+}
+
+#[test]
 fn shared_latent_terms_lift_a_counterpart_in_another_language_and_are_explained() {
     // The query and two offers with the same vector similarity; the Vietnamese offer shares
     // the query's latent features, the Chinese one only its language's background feature.
