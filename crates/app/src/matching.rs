@@ -144,9 +144,24 @@ pub struct Matcher {
 impl Matcher {
     /// The best counterparts of a listing.
     pub fn matches(&self, listing_id: &str, limit: usize, relax: bool, mode: Mode) -> AppResult<Vec<Match>> {
+        self.run(listing_id, limit, relax, mode, None)
+    }
+
+    /// [`Matcher::matches`] with the candidate pool taken from the retrievers, `candidates`
+    /// from each, whatever the index's size (as above 20,000 listings): how the evaluation
+    /// measures retrieval on a small set.
+    pub fn matches_retrieved(&self, listing_id: &str, limit: usize, relax: bool, mode: Mode, candidates: usize) -> AppResult<Vec<Match>> {
+        self.run(listing_id, limit, relax, mode, Some(candidates))
+    }
+
+    fn run(&self, listing_id: &str, limit: usize, relax: bool, mode: Mode, retrieved: Option<usize>) -> AppResult<Vec<Match>> {
         let network = self.network.read().ok().and_then(|n| n.clone());
         let thin_tie_boost = network.as_ref().map(|n| n.settings().thin_tie_boost).unwrap_or(0.0);
-        let config = MatchConfig { mode, thin_tie_boost, ..MatchConfig::default() };
+        let mut config = MatchConfig { mode, thin_tie_boost, ..MatchConfig::default() };
+        if let Some(candidates) = retrieved {
+            config.candidates = candidates.max(1);
+            config.exhaustive_below = 0;
+        }
         let query = Query { listing_id, today: crate::today(), limit, relax };
         let engine = self.engine.read().map_err(|_| AppError::Io("match index lock poisoned".into()))?;
         let network = network.as_deref().map(|n| n as &dyn bridgehub_matching::Network);
@@ -354,12 +369,15 @@ pub struct EvalFigures {
 /// Evaluation of full engine and baselines, overall and by language pair.
 #[derive(Debug, Clone, Default)]
 pub struct EvalReport {
-    /// Per configuration (`full`, `lexical`, `semantic`): overall figures.
+    /// Per configuration (`full`, `retrieval`, `lexical`, `semantic`, `latent`): overall
+    /// figures.
     pub overall: BTreeMap<String, EvalFigures>,
     /// Per configuration and language pair (`zh-Hans->vi`).
     pub by_pair: BTreeMap<String, BTreeMap<String, EvalFigures>>,
     /// Per configuration: same-language and cross-language pairs.
     pub by_crossing: BTreeMap<String, BTreeMap<String, EvalFigures>>,
+    /// Candidates per retriever in the `retrieval` configuration.
+    pub retrieval_pool: usize,
 }
 
 fn figures(ranks: &[Option<usize>]) -> EvalFigures {
@@ -372,12 +390,20 @@ fn figures(ranks: &[Option<usize>]) -> EvalFigures {
     }
 }
 
+/// Candidates per retriever for the evaluation's retrieval row: the share of `listings`
+/// that the engine's 300 per retriever are of 100,000 listings, at least 5.
+fn scaled_pool(listings: usize) -> usize {
+    let default = MatchConfig::default().candidates;
+    (default * listings).div_ceil(100_000).max(5)
+}
+
 /// Imports every `*.jsonl` of `dir` into a fresh database in `work_dir`, ranks all offers
 /// for every query of `dir/gold.tsv` and measures where the gold lands.
 pub fn evaluate_matching(
     dir: &Path,
     work_dir: &Path,
     embedder: Option<Arc<dyn crate::TextEmbedder>>,
+    retrieval_pool: Option<usize>,
     progress: &dyn Progress,
 ) -> AppResult<EvalReport> {
     // A kept work folder keeps its database: the import is idempotent and stored
@@ -410,13 +436,25 @@ pub fn evaluate_matching(
     // The full engine as a node runs it: with the tie network (its thin-tie boost is off
     // unless BRIDGEHUB_THIN_TIE_BOOST turns it on).
     matcher.set_network(hub.build_tie_network(crate::analytics::AnalyticsSettings::from_env()?, progress)?);
-    let mut report = EvalReport::default();
-    for (name, mode) in [("full", Mode::Full), ("lexical", Mode::LexicalOnly), ("semantic", Mode::SemanticOnly), ("latent", Mode::LatentOnly)] {
+    // The retrieval row: the full engine with its pool from the retrievers, each asked for
+    // the share of the index they see at 100,000 listings (300 each), at least 5.
+    let retrieval_pool = retrieval_pool.unwrap_or_else(|| scaled_pool(matcher.stats().listings));
+    let mut report = EvalReport { retrieval_pool, ..EvalReport::default() };
+    for (name, mode, retrieved) in [
+        ("full", Mode::Full, None),
+        ("retrieval", Mode::Full, Some(retrieval_pool)),
+        ("lexical", Mode::LexicalOnly, None),
+        ("semantic", Mode::SemanticOnly, None),
+        ("latent", Mode::LatentOnly, None),
+    ] {
         let mut all = Vec::new();
         let mut pairs: BTreeMap<String, Vec<Option<usize>>> = BTreeMap::new();
         let mut crossing: BTreeMap<String, Vec<Option<usize>>> = BTreeMap::new();
         for (query, gold_id, note) in &gold {
-            let matches = matcher.matches(query, 100_000, false, mode)?;
+            let matches = match retrieved {
+                Some(candidates) => matcher.matches_retrieved(query, 100_000, false, mode, candidates)?,
+                None => matcher.matches(query, 100_000, false, mode)?,
+            };
             let rank = matches.iter().position(|m| &m.listing_id == gold_id).map(|p| p + 1);
             all.push(rank);
             pairs.entry(note.clone()).or_default().push(rank);

@@ -46,6 +46,11 @@ pub(crate) enum EvalCommand {
         /// [default: a temporary folder, removed afterwards].
         #[arg(long, value_name = "DIR")]
         work_dir: Option<PathBuf>,
+        /// Candidates each retriever gives the `retrieval` row, which measures the full
+        /// engine with its pool taken from the retrievers as above 20,000 listings [default:
+        /// the share of the set that 300 are of 100,000 listings, at least 5].
+        #[arg(long, value_name = "K")]
+        pool: Option<usize>,
     },
 }
 
@@ -106,11 +111,11 @@ pub(crate) fn run_match(hub: &Hub, args: MatchArgs, quiet: bool) -> Result<()> {
 
 pub(crate) fn run_eval(command: EvalCommand, embedder: std::sync::Arc<dyn bridgehub_app::TextEmbedder>, quiet: bool) -> Result<()> {
     match command {
-        EvalCommand::Match { dir, json, work_dir } => {
+        EvalCommand::Match { dir, json, work_dir, pool } => {
             let keep = work_dir.is_some();
             let work = work_dir.unwrap_or_else(|| std::env::temp_dir().join(format!("bridgehub-eval-{}", std::process::id())));
             std::fs::create_dir_all(&work)?;
-            let report = evaluate_matching(&dir, &work, Some(embedder), &BarProgress::new(quiet || json));
+            let report = evaluate_matching(&dir, &work, Some(embedder), pool, &BarProgress::new(quiet || json));
             if !keep {
                 let _ = std::fs::remove_dir_all(&work);
             }
@@ -125,6 +130,7 @@ pub(crate) fn run_eval(command: EvalCommand, embedder: std::sync::Arc<dyn bridge
                         report.by_crossing[name].iter().map(|(k, v)| (k.clone(), fig(v))).collect();
                     out.insert(name.clone(), json!({"overall": fig(overall), "by_crossing": crossing, "by_pair": pairs}));
                 }
+                out.insert("retrieval_pool".into(), json!(report.retrieval_pool));
                 println!("{}", serde_json::to_string_pretty(&Value::Object(out))?);
             } else {
                 println!("{:<10} {:>8} {:>10} {:>11} {:>7}", "engine", "queries", "recall@1", "recall@10", "MRR");
@@ -134,6 +140,10 @@ pub(crate) fn run_eval(command: EvalCommand, embedder: std::sync::Arc<dyn bridge
                         println!("  {crossing:<16} {:>4} {:>10.3} {:>11.3} {:>7.3}", f.queries, f.recall_at_1, f.recall_at_10, f.mrr);
                     }
                 }
+                println!(
+                    "\nretrieval: the full engine with its pool from the retrievers, {} candidates each (--pool)",
+                    report.retrieval_pool
+                );
                 println!("\nby language pair (full engine):");
                 if let Some(pairs) = report.by_pair.get("full") {
                     for (pair, f) in pairs {

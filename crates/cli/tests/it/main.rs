@@ -388,6 +388,20 @@ fn match_json_puts_the_cross_language_counterpart_first_and_never_an_excluded_on
         .join("\n"),
     )
     .unwrap();
+    std::fs::write(dir.path().join("gold.tsv"), "query_listing_id\tgold_listing_id\tnote\nseek\toffer-vn\tzh-Hans->vi\n").unwrap();
+    // The evaluation over the same folder: every engine row, the retrieval row with the pool
+    // asked for, and the gold first for the full engine.
+    let work = dir.path().join("eval-work");
+    let output = run(dir.path().join("unused.db"), &["eval", "match", dir.path().to_str().unwrap(), "--json", "--pool", "2", "--work-dir", work.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    for row in ["full", "retrieval", "lexical", "semantic", "latent"] {
+        assert_eq!(report[row]["overall"]["queries"], 1, "{row}: {report}");
+        assert_eq!(report[row]["by_pair"]["zh-Hans->vi"]["queries"], 1, "{row}: {report}");
+    }
+    assert_eq!(report["retrieval_pool"], 2);
+    assert_eq!(report["full"]["overall"]["recall_at_1"], 1.0, "{report}");
+    assert_eq!(report["retrieval"]["overall"]["mrr"], 1.0, "{report}");
     let output = run(&db, &["import", file.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
     let output = run(&db, &["match", "--listing", "seek", "--json"]);
