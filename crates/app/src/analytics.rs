@@ -12,6 +12,7 @@
 //! ([`AnalyticsSettings`]). `docs/analytics.md` documents every model and default.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use bridgehub_domain::{CountryCode, Date, EntityId, FieldError};
@@ -648,6 +649,8 @@ impl Hub {
             graph: RwLock::new(graph),
             names: RwLock::new(names),
             region_ratios: Mutex::new(None),
+            brokers: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
             refreshing: Mutex::new(()),
         }))
     }
@@ -747,12 +750,24 @@ pub struct TieNetwork {
     graph: RwLock<TieGraph>,
     names: RwLock<HashMap<String, String>>,
     region_ratios: Mutex<Option<Arc<RegionRatios>>>,
+    /// Broker reports already computed on the current graph (betweenness over a demo-sized
+    /// graph takes seconds), by region pair, size and samples; emptied with every change.
+    brokers: Mutex<HashMap<BrokerKey, Arc<BrokerReport>>>,
+    /// Bumped by every invalidation: a report computed while the graph changed is not kept.
+    generation: AtomicU64,
     /// Held by a refresh from its store reads to its graph update: two refreshes (the
     /// change-log follower and an outcome recorded on this node) must not interleave, or
     /// the one that read the store first could overwrite the newer state with its older
     /// read.
     refreshing: Mutex<()>,
 }
+
+/// A broker report's question: the region pair, how many, how many sampled sources.
+type BrokerKey = (Option<(String, String)>, usize, Option<usize>);
+
+/// Broker reports kept at most (one per region pair asked about; the cache is emptied when
+/// full).
+const BROKER_CACHE_ENTRIES: usize = 64;
 
 fn poisoned() -> AppError {
     AppError::Io("tie graph lock poisoned".into())
@@ -790,8 +805,12 @@ impl TieNetwork {
     }
 
     fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
         if let Ok(mut cache) = self.region_ratios.lock() {
             *cache = None;
+        }
+        if let Ok(mut cache) = self.brokers.lock() {
+            cache.clear();
         }
     }
 
@@ -836,14 +855,28 @@ impl TieNetwork {
         self.with_graph(|g| conflicts_in(g, today, neutrals, parties, years))?
     }
 
-    /// The top brokers (see [`Hub::brokers`]).
+    /// The top brokers (see [`Hub::brokers`]), computed once per state of the graph.
     pub fn brokers(
         &self,
         between: Option<(&str, &str)>,
         top: usize,
         samples: Option<usize>,
     ) -> AppResult<BrokerReport> {
-        self.with_graph(|g| brokers_in(g, between, top, samples))?
+        let key: BrokerKey = (between.map(|(a, b)| (a.to_owned(), b.to_owned())), top, samples);
+        if let Some(hit) = self.brokers.lock().ok().and_then(|cache| cache.get(&key).cloned()) {
+            return Ok((*hit).clone());
+        }
+        let generation = self.generation.load(Ordering::Acquire);
+        let report = self.with_graph(|g| brokers_in(g, between, top, samples))??;
+        if let Ok(mut cache) = self.brokers.lock()
+            && self.generation.load(Ordering::Acquire) == generation
+        {
+            if cache.len() >= BROKER_CACHE_ENTRIES {
+                cache.clear();
+            }
+            cache.insert(key, Arc::new(report.clone()));
+        }
+        Ok(report)
     }
 
     /// [`Hub::record_tie_outcome`] under this network's settings; the graph takes the

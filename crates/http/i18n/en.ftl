@@ -255,6 +255,27 @@ thin-by-sector = Sectors
 thin-by-kind = Kinds
 thin-unavailable = The thin-tie map is not available on this hub yet.
 
+brokers-title = Who bridges regions
+brokers-lead = The organizations best placed to introduce across regions: many shortest paths between others run through them (betweenness), and their partners are not tied to each other (low constraint). Ask for two regions to see who bridges that pair.
+brokers-region-a = Region
+brokers-region-b = and region
+brokers-any = any
+brokers-show = Show brokers
+brokers-pick-two = Choose two regions, or neither for the whole network.
+brokers-between = Between
+brokers-overall = Across the whole network
+brokers-none = No broker found: no shortest path between two others runs through a third party here yet.
+brokers-name = Broker
+brokers-region = Region
+brokers-betweenness = Betweenness
+brokers-constraint = Constraint
+brokers-degree = Partners
+brokers-bridges = Region pairs it spans (pairs of partners)
+brokers-person = A person (not named: people's ties are private)
+brokers-exact = Betweenness is exact.
+brokers-sampled = Betweenness is estimated from a sample of the network.
+thin-brokers = Who bridges regions
+
 status-400 = Bad request
 status-401 = Please log in
 status-403 = Not allowed

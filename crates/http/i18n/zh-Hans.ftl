@@ -255,6 +255,27 @@ thin-by-sector = 行业
 thin-by-kind = 机构类型
 thin-unavailable = 本平台暂未提供联系薄弱地图。
 
+brokers-title = 谁在连接各地区
+brokers-lead = 最适合跨地区牵线的机构：其他机构之间的许多最短路径经过它们（中介中心度），而它们的伙伴彼此之间没有联系（约束度低）。选择两个地区，可查看谁在连接这两个地区。
+brokers-region-a = 地区
+brokers-region-b = 与地区
+brokers-any = 任意
+brokers-show = 查看中间人
+brokers-pick-two = 请选择两个地区，或都不选以查看整个网络。
+brokers-between = 两地区之间
+brokers-overall = 整个网络
+brokers-none = 尚无中间人：这里还没有经过第三方的最短路径。
+brokers-name = 中间人
+brokers-region = 地区
+brokers-betweenness = 中介中心度
+brokers-constraint = 约束度
+brokers-degree = 伙伴数
+brokers-bridges = 跨越的地区组合（伙伴对数）
+brokers-person = 个人（不显示姓名：个人的联系不公开）
+brokers-exact = 中介中心度为精确值。
+brokers-sampled = 中介中心度由网络抽样估算。
+thin-brokers = 谁在连接各地区
+
 status-400 = 请求有误
 status-401 = 请先登录
 status-403 = 不允许

@@ -255,6 +255,27 @@ thin-by-sector = 行業
 thin-by-kind = 機構類型
 thin-unavailable = 本平台暫未提供聯絡薄弱地圖。
 
+brokers-title = 誰在連接各地區
+brokers-lead = 最適合跨地區牽線的機構：其他機構之間的許多最短路徑經過它們（中介中心度），而它們的夥伴彼此之間沒有聯繫（約束度低）。選擇兩個地區，可查看誰在連接這兩個地區。
+brokers-region-a = 地區
+brokers-region-b = 與地區
+brokers-any = 任意
+brokers-show = 查看中間人
+brokers-pick-two = 請選擇兩個地區，或都不選以查看整個網絡。
+brokers-between = 兩地區之間
+brokers-overall = 整個網絡
+brokers-none = 尚無中間人：這裡還沒有經過第三方的最短路徑。
+brokers-name = 中間人
+brokers-region = 地區
+brokers-betweenness = 中介中心度
+brokers-constraint = 約束度
+brokers-degree = 夥伴數
+brokers-bridges = 跨越的地區組合（夥伴對數）
+brokers-person = 個人（不顯示姓名：個人的聯繫不公開）
+brokers-exact = 中介中心度為精確值。
+brokers-sampled = 中介中心度由網絡抽樣估算。
+thin-brokers = 誰在連接各地區
+
 status-400 = 請求有誤
 status-401 = 請先登入
 status-403 = 不允許

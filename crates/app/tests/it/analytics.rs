@@ -112,6 +112,9 @@ backend_tests! {
         let network = hub.build_tie_network(settings, &NoProgress).unwrap();
         follower.subscribe(network.clone());
         assert_eq!(network.stats().1, 6, "five ties and Ana's affiliation");
+        // Broker reports are kept per state of the graph; asked twice, the same.
+        let brokers_before = network.brokers(None, 10, None).unwrap();
+        assert_eq!(network.brokers(None, 10, None).unwrap(), brokers_before);
         // Another process writes: a new organization and tie, an outcome, a deletion.
         import(&hub, &db, "more.jsonl", &[
             r#"{"type":"organization","id":"br-agri","name":"BR Agri","kind":"enterprise","country":"BR","sectors":["agrifood"],"languages":["pt"]}"#,
@@ -130,6 +133,12 @@ backend_tests! {
         for by in [ThinBy::Region, ThinBy::Sector, ThinBy::Kind, ThinBy::Group] {
             assert_eq!(network.thin_ties(by, ThinModel::Uniform).unwrap(), fresh.thin_ties(by, ThinModel::Uniform).unwrap());
         }
+        // The kept broker report went with the change. (Not compared with the fresh build:
+        // the live graph keeps a deleted organization as a tie-less placeholder node, which
+        // betweenness still counts when it normalizes.)
+        let brokers_after = network.brokers(None, 10, None).unwrap();
+        assert_ne!(brokers_after, brokers_before, "the graph changed");
+        assert!(brokers_after.brokers.iter().all(|b| b.id != "sg-port"), "SG Port, deleted, brokers nothing");
         let live = network.paths(Some(&admin()), "sz-import", "br-agri", 3, 5).unwrap();
         assert_eq!(live, fresh.paths(Some(&admin()), "sz-import", "br-agri", 3, 5).unwrap());
         assert_eq!(live.paths[0].nodes, ["sz-import", "hk-uni", "ae-fund", "br-agri"]);

@@ -3,6 +3,7 @@
 //! form and security headers on every response. See docs/web.md.
 
 mod account;
+mod analytics;
 mod context;
 mod events;
 mod i18n;
@@ -61,6 +62,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/events/{id}/agenda", get(events::agenda))
         .route("/thin-ties", get(pages::thin_ties))
+        .route("/brokers", get(analytics::brokers))
         .route("/admin", get(account::admin))
         .route("/admin/import", post(account::import))
         .route("/admin/users/{id}/admin", post(account::set_admin))

@@ -629,6 +629,24 @@ async fn flows(ui: &Ui, hub: &Hub, b: &Actor, b_org: &str) {
     );
     ui.shot("15-thin-ties.png").await;
 
+    // From the map to who bridges regions, asked for one pair of regions through the form.
+    ui.click("#brokers-link").await;
+    ui.arrive("/brokers").await;
+    ui.choose("brokers-a", "030").await;
+    ui.choose("brokers-b", "035").await;
+    ui.click("#brokers-form button[type=submit]").await;
+    let mut asked = String::new();
+    for _ in 0..200 {
+        asked = ui.source().await;
+        if asked.contains("Between: Eastern Asia – South-eastern Asia") || asked.contains("Between: Eastern Asia – Southeast Asia") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(asked.contains("Between: Eastern Asia"), "{asked}");
+    assert!(asked.contains("<option value=\"035\" selected"), "the form keeps the pair asked about");
+    ui.shot("16-brokers.png").await;
+
     // The UI in Chinese: the switcher, then the listing with its reasons in Chinese.
     ui.go("/").await;
     ui.click("a[data-lang=zh-Hans]").await;

@@ -122,6 +122,35 @@ backend_tests! {
         }
     }
 
+    fn the_brokers_page_names_organizations_that_bridge_regions_and_never_people(db) {
+        let app = TestApp::spawn(&db);
+        let (_, sz) = sign_up(&app, "shenzhen", "CN");
+        seed(&app, &db, &sz);
+        until(&app, "/api/v1/analytics/brokers", |b| b["brokers"].as_array().is_some_and(|l| !l.is_empty()));
+        let page = |path: &str| -> (u16, String) {
+            let mut r = app.agent.get(&app.url(path)).call().unwrap();
+            (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
+        };
+        // SG Port sits between Shenzhen (Eastern Asia, 030) and AE Fund (Western Asia, 145).
+        let (status, overall) = page("/brokers");
+        assert_eq!(status, 200);
+        assert!(overall.contains("<table id=\"brokers\">") && overall.contains("SG Port"), "{overall}");
+        assert!(overall.contains("/organizations/sg-port"), "the broker links to its profile");
+        let (_, pair) = page("/brokers?a=030&b=145");
+        let rows = pair.split("<tbody>").nth(1).unwrap_or("");
+        assert!(rows.contains("SG Port"), "{pair}");
+        assert!(pair.contains("Eastern Asia – Western Asia"), "the pair asked about is named");
+        // A person's ties are private: Ana bridges nothing named, and her name never shows.
+        assert!(!overall.contains("Ana<") && !pair.contains("Ana<"));
+        let (status, one) = page("/brokers?a=030");
+        assert_eq!(status, 200);
+        assert!(one.contains("Choose two regions"), "{one}");
+        let (_, zh) = page("/brokers?lang=zh-Hans");
+        assert!(zh.contains("谁在连接各地区") && zh.contains("SG Port"));
+        let (_, thin) = page("/thin-ties?lang=en");
+        assert!(thin.contains("href=\"/brokers\""), "the thin-tie map links to the brokers");
+    }
+
     fn the_tie_list_hides_a_persons_ties_from_the_public(db) {
         let app = TestApp::spawn(&db);
         let (_, sz) = sign_up(&app, "shenzhen", "CN");
