@@ -114,14 +114,22 @@ fn sample(pool: &[usize], k: usize, seed: u64) -> Vec<usize> {
 /// Normalized betweenness of every node (index = node index), exact when `samples` is
 /// `None`, else estimated from that many seeded random sources.
 pub fn betweenness(adj: &Adjacency, samples: Option<usize>, seed: u64) -> Vec<f64> {
-    let n = adj.len();
-    let mut scores = vec![0.0; n];
-    let all: Vec<usize> = (0..n).collect();
+    let all: Vec<usize> = (0..adj.len()).collect();
+    betweenness_over(adj, &all, samples, seed)
+}
+
+/// [`betweenness`] over the graph made of `nodes` (node indexes; the others must have no
+/// ties, such as the placeholder a live graph keeps for a deleted organization): they alone
+/// are sampled as sources and counted when normalizing, as a graph without the others
+/// would be.
+pub fn betweenness_over(adj: &Adjacency, nodes: &[usize], samples: Option<usize>, seed: u64) -> Vec<f64> {
+    let mut scores = vec![0.0; adj.len()];
+    let n = nodes.len();
     let sources = match samples {
-        Some(k) if k < n => sample(&all, k, seed),
-        _ => all,
+        Some(k) if k < n => sample(nodes, k, seed),
+        _ => nodes.to_vec(),
     };
-    let mut state = Brandes::new(n);
+    let mut state = Brandes::new(adj.len());
     for &s in &sources {
         state.run(adj, s, None, &mut scores);
     }
@@ -135,7 +143,7 @@ pub fn betweenness(adj: &Adjacency, samples: Option<usize>, seed: u64) -> Vec<f6
         scores.iter_mut().for_each(|x| *x *= scale);
     } else {
         let k = sources.len() as f64;
-        let mut is_source = vec![false; n];
+        let mut is_source = vec![false; adj.len()];
         sources.iter().for_each(|s| is_source[*s] = true);
         for (v, x) in scores.iter_mut().enumerate() {
             let scale = if is_source[v] {
@@ -376,11 +384,14 @@ pub fn brokers(
     params: &BrokerParams,
 ) -> Result<BrokerReport, GraphError> {
     let adj = graph.adjacency();
+    // The nodes a fresh build would hold: records, and ends of ties. A live graph keeps a
+    // deleted organization as a tie-less placeholder, which must not count.
+    let nodes: Vec<usize> = graph.nodes().filter(|v| graph.graph[*v].known || adj.degree(v.index()) > 0).map(|v| v.index()).collect();
     let (scores, sources, label) = match between {
         None => {
-            let n = adj.len();
+            let n = nodes.len();
             (
-                betweenness(adj, params.samples, params.seed),
+                betweenness_over(adj, &nodes, params.samples, params.seed),
                 params.samples.map_or(n, |k| k.min(n)),
                 None,
             )
@@ -415,7 +426,7 @@ pub fn brokers(
             )
         }
     };
-    let exact = params.samples.is_none_or(|k| k >= adj.len());
+    let exact = params.samples.is_none_or(|k| k >= nodes.len());
     let mut order: Vec<usize> = (0..scores.len()).filter(|v| scores[*v] > 0.0).collect();
     order.sort_by(|x, y| scores[*y].total_cmp(&scores[*x]).then(x.cmp(y)));
     order.truncate(params.top);

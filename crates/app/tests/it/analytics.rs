@@ -133,10 +133,10 @@ backend_tests! {
         for by in [ThinBy::Region, ThinBy::Sector, ThinBy::Kind, ThinBy::Group] {
             assert_eq!(network.thin_ties(by, ThinModel::Uniform).unwrap(), fresh.thin_ties(by, ThinModel::Uniform).unwrap());
         }
-        // The kept broker report went with the change. (Not compared with the fresh build:
-        // the live graph keeps a deleted organization as a tie-less placeholder node, which
-        // betweenness still counts when it normalizes.)
+        // The kept broker report went with the change, and the deleted organization's
+        // placeholder node does not count.
         let brokers_after = network.brokers(None, 10, None).unwrap();
+        assert_eq!(brokers_after, fresh.brokers(None, 10, None).unwrap());
         assert_ne!(brokers_after, brokers_before, "the graph changed");
         assert!(brokers_after.brokers.iter().all(|b| b.id != "sg-port"), "SG Port, deleted, brokers nothing");
         let live = network.paths(Some(&admin()), "sz-import", "br-agri", 3, 5).unwrap();

@@ -1,6 +1,6 @@
 //! Broker tests: known values, and betweenness against a brute-force pair count.
 
-use bridgehub_domain::TieKind;
+use bridgehub_domain::{EntityId, TieKind};
 use proptest::prelude::*;
 
 use super::*;
@@ -36,6 +36,24 @@ fn betweenness_of_a_path_and_a_star_match_networkx() {
     let star = graph_of(&[("h", "x"), ("h", "y"), ("h", "z")]);
     let scores = betweenness(&Adjacency::of(&star), None, 1);
     assert!((score(&star, &scores, "h") - 1.0).abs() < 1e-12);
+}
+
+#[test]
+fn a_forgotten_node_does_not_count_in_betweenness() {
+    // A live graph keeps a deleted organization as a tie-less placeholder; the brokers must
+    // be those of a graph built without it, exact and sampled.
+    let plain = graph_of(&[("a", "b"), ("b", "c"), ("c", "d")]);
+    let mut live = graph_of(&[("a", "b"), ("b", "c"), ("c", "d"), ("gone", "b")]);
+    assert!(live.remove_tie(&EntityId::parse("t3").unwrap()));
+    assert!(live.forget_node("gone"));
+    for samples in [None, Some(2)] {
+        let params = BrokerParams { samples, ..BrokerParams::default() };
+        let (a, b) = (brokers(&plain, None, &params).unwrap(), brokers(&live, None, &params).unwrap());
+        assert_eq!(a.sources, b.sources, "{samples:?}");
+        assert_eq!(a.exact, b.exact);
+        let figures = |r: &BrokerReport| r.brokers.iter().map(|x| (x.id.clone(), x.betweenness)).collect::<Vec<_>>();
+        assert_eq!(figures(&a), figures(&b), "{samples:?}");
+    }
 }
 
 #[test]
