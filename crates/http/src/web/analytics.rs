@@ -1,17 +1,20 @@
 //! Network analytics pages beside the thin-tie map: who bridges regions (issue #7's
-//! brokers: betweenness and Burt's constraint), overall or between two UN M49 regions.
-//! The handler only reads the node's tie graph on the blocking pool and names the ids.
+//! brokers: betweenness and Burt's constraint), overall or between two UN M49 regions; and,
+//! for administrators, the conflict-of-interest check of neutrals against parties. The
+//! handlers only ask the node's tie graph on the blocking pool and name the ids.
 
 use askama::Template;
 use axum::Extension;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
+use bridgehub_app::{AppError, Hub};
 use bridgehub_domain::reference::{Locale, reference};
 use serde::Deserialize;
 
 use super::context::Ctx;
-use super::pages::{app_error, org_names, render, run};
+use super::pages::{app_error, error_page, org_names, render, run, to_login};
 use crate::AppState;
 
 /// Brokers shown on the page.
@@ -115,4 +118,132 @@ pub(crate) async fn brokers(
     regions.sort_by(|x, y| x.1.cmp(&y.1));
     let between = between.map(|(a, b)| format!("{} – {}", region_name(&a, ctx.locale), region_name(&b, ctx.locale)));
     render(&BrokersPage { ctx: &ctx, regions, error, between, exact, rows })
+}
+
+/// `?neutrals=&parties=&years=`: ids separated by commas, spaces or new lines.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ConflictParams {
+    neutrals: Option<String>,
+    parties: Option<String>,
+    years: Option<String>,
+}
+
+struct EvidenceRow {
+    kind: String,
+    between: String,
+    date: String,
+    note: String,
+}
+
+struct ConflictRow {
+    neutral: String,
+    party: String,
+    direct: bool,
+    path: String,
+    evidence: Vec<EvidenceRow>,
+}
+
+#[derive(Template)]
+#[template(path = "conflicts.html")]
+struct ConflictsPage<'a> {
+    ctx: &'a Ctx,
+    neutrals: String,
+    parties: String,
+    years: u32,
+    /// A problem with the question (an unknown id, a bad window), shown above the form.
+    problem: Option<String>,
+    /// `None` until a check ran.
+    rows: Option<Vec<ConflictRow>>,
+}
+
+fn ids(text: &str) -> Vec<String> {
+    text.split(|c: char| c == ',' || c.is_whitespace()).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+/// A node's display name: an organization's in the page's locale, a person's own name
+/// (administrators only reach this page), else the id.
+fn node_name(hub: &Hub, id: &str, locale: Locale) -> String {
+    if let Ok(org) = hub.organization(id) {
+        return org_names(&org.record, locale).0;
+    }
+    if let Ok(person) = hub.person(id) {
+        return person.record.name;
+    }
+    id.to_owned()
+}
+
+/// `GET /admin/conflicts`: which neutrals (judges, evaluators, mediators) are too close to
+/// which parties: direct ties within the window and two-hop links, with the evidence.
+/// Administrators only: the check reads private ties.
+pub(crate) async fn conflicts(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    params: Result<Query<ConflictParams>, QueryRejection>,
+) -> Response {
+    let Some(viewer) = ctx.viewer.clone() else {
+        return to_login(&ctx);
+    };
+    if !viewer.is_admin {
+        return error_page(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
+    }
+    let params = params.map(|Query(p)| p).unwrap_or_default();
+    let neutrals_text = params.neutrals.unwrap_or_default();
+    let parties_text = params.parties.unwrap_or_default();
+    let (neutrals, parties) = (ids(&neutrals_text), ids(&parties_text));
+    let years_text = params.years.unwrap_or_default();
+    let years = match years_text.trim() {
+        "" => Ok(5),
+        text => text.parse::<u32>().ok().filter(|y| (1..=100).contains(y)).ok_or_else(|| ctx.t("coi-bad-years")),
+    };
+    let mut page = ConflictsPage { ctx: &ctx, neutrals: neutrals_text.clone(), parties: parties_text.clone(), years: 5, problem: None, rows: None };
+    let years = match years {
+        Ok(y) => y,
+        Err(problem) => {
+            page.problem = Some(problem);
+            return render(&page);
+        }
+    };
+    page.years = years;
+    if neutrals.is_empty() && parties.is_empty() {
+        return render(&page);
+    }
+    if neutrals.is_empty() || parties.is_empty() {
+        page.problem = Some(ctx.t("coi-need-both"));
+        return render(&page);
+    }
+    let network = state.network.clone();
+    let actor = viewer.actor();
+    let locale = ctx.locale;
+    let result = run(&state.hub, move |hub| {
+        let report = network.conflicts(&actor, &neutrals, &parties, years)?;
+        let rows = report
+            .conflicts
+            .iter()
+            .map(|c| ConflictRow {
+                neutral: node_name(hub, &c.neutral, locale),
+                party: node_name(hub, &c.party, locale),
+                direct: matches!(c.kind, bridgehub_app::ConflictKind::Direct),
+                path: c.path.iter().map(|id| node_name(hub, id, locale)).collect::<Vec<_>>().join(" → "),
+                evidence: c
+                    .evidence
+                    .iter()
+                    .map(|e| EvidenceRow {
+                        kind: e.kind.to_owned(),
+                        between: format!("{} – {}", node_name(hub, &e.from, locale), node_name(hub, &e.to, locale)),
+                        date: e.date.clone().unwrap_or_default(),
+                        note: [e.evidence.as_deref(), e.source.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" · "),
+                    })
+                    .collect(),
+            })
+            .collect::<Vec<_>>();
+        Ok(rows)
+    })
+    .await;
+    match result {
+        Ok(rows) => page.rows = Some(rows),
+        // An unknown id or a bad value: said above the form, which keeps what was typed.
+        Err(err @ (AppError::NotFound { .. } | AppError::InvalidQuery(_) | AppError::Validation(_))) => page.problem = Some(err.to_string()),
+        Err(err) => return app_error(&ctx, err),
+    }
+    render(&page)
 }

@@ -64,6 +64,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route("/thin-ties", get(pages::thin_ties))
         .route("/brokers", get(analytics::brokers))
         .route("/admin", get(account::admin))
+        .route("/admin/conflicts", get(analytics::conflicts))
         .route("/admin/import", post(account::import))
         .route("/admin/users/{id}/admin", post(account::set_admin))
         .layer(from_fn_with_state(state, context::web_context))

@@ -151,6 +151,42 @@ backend_tests! {
         assert!(thin.contains("href=\"/brokers\""), "the thin-tie map links to the brokers");
     }
 
+    fn the_conflict_check_page_is_for_administrators_and_shows_the_evidence(db) {
+        let app = TestApp::spawn(&db);
+        let (_, sz) = sign_up(&app, "shenzhen", "CN");
+        seed(&app, &db, &sz);
+        until(&app, "/api/v1/analytics/brokers", |b| b["brokers"].as_array().is_some_and(|l| !l.is_empty()));
+        let email = "coi-admin@hub.example";
+        let form = SignUp { email: email.into(), password: crate::web::PASSWORD.into(), display_name: "Admin".into(), ..SignUp::default() };
+        let user = app.hub.sign_up(&form).unwrap();
+        let mut client = crate::web::Client::new(&app);
+        // Not signed in: to the login page; signed in without the role: refused.
+        assert_eq!(client.get("/admin/conflicts?neutrals=ana&parties=ke-coop").status, 303);
+        client.log_in(email);
+        assert_eq!(client.get("/admin/conflicts?neutrals=ana&parties=ke-coop").status, 403);
+        app.hub.set_admin(&bridgehub_app::Actor::operator(), &user.user_id, true).unwrap();
+        let admin = client.get("/admin");
+        assert!(admin.body.contains("href=\"/admin/conflicts\""), "the admin page links to the check");
+        // Ana (a person, AE Fund) has a contract with KE Coop: a direct conflict, with its evidence.
+        let found = client.get("/admin/conflicts?neutrals=ana&parties=ke-coop%2C+sg-port&years=5");
+        assert_eq!(found.status, 200);
+        let rows = found.body.split("<tbody>").nth(1).unwrap_or_default().to_owned();
+        assert!(rows.contains("Ana") && rows.contains("KE Coop") && rows.contains("Direct tie"), "{}", found.body);
+        assert!(rows.contains("consultancy 2025/3"), "the record's evidence is shown");
+        assert!(found.body.contains(">ke-coop, sg-port</textarea>"), "the form keeps what was asked");
+        // Ana is within two hops of SG Port only through AE Fund's partnership: an indirect conflict.
+        assert!(rows.contains("Through a partner") && rows.contains("Ana → AE Fund → SG Port"), "{rows}");
+        // No tie within two hops: nothing is flagged.
+        let clean = client.get("/admin/conflicts?neutrals=ke-coop&parties=sg-port");
+        assert!(clean.body.contains("id=\"coi-none\""), "{}", clean.body);
+        // An unknown id and a bad window are said above the form.
+        let unknown = client.get("/admin/conflicts?neutrals=nobody&parties=ke-coop");
+        assert_eq!(unknown.status, 200);
+        assert!(unknown.body.contains("id=\"coi-problem\"") && unknown.body.contains("nobody"), "{}", unknown.body);
+        let bad = client.get("/admin/conflicts?neutrals=ana&parties=ke-coop&years=0");
+        assert!(bad.body.contains("whole number of years"), "{}", bad.body);
+    }
+
     fn the_tie_list_hides_a_persons_ties_from_the_public(db) {
         let app = TestApp::spawn(&db);
         let (_, sz) = sign_up(&app, "shenzhen", "CN");

@@ -10,19 +10,19 @@ use ureq::Agent;
 
 use crate::{TestApp, listing_body, org_body};
 
-const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 /// A cookie-keeping client that does not follow redirects.
-struct Client {
+pub(crate) struct Client {
     base: String,
     agent: Agent,
     cookies: HashMap<String, String>,
 }
 
-struct Reply {
-    status: u16,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
     headers: Vec<(String, String)>,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl Reply {
@@ -35,7 +35,7 @@ impl Reply {
 }
 
 impl Client {
-    fn new(app: &TestApp) -> Client {
+    pub(crate) fn new(app: &TestApp) -> Client {
         let agent: Agent = Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -83,7 +83,7 @@ impl Client {
         }
     }
 
-    fn get(&mut self, path: &str) -> Reply {
+    pub(crate) fn get(&mut self, path: &str) -> Reply {
         let response = self
             .agent
             .get(&format!("{}{}", self.base, path))
@@ -114,7 +114,7 @@ impl Client {
             .unwrap_or_else(|| panic!("{path} has a form with a CSRF token"))
     }
 
-    fn log_in(&mut self, email: &str) {
+    pub(crate) fn log_in(&mut self, email: &str) {
         let token = self.token("/login");
         let reply = self.post(
             "/login",
