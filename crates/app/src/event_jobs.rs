@@ -413,7 +413,8 @@ pub(crate) fn build_problem(
             b,
             weight: priority_weight(request.priority),
             session: engine::SessionRule::Any,
-            fixed: None,
+            // An organizer's fixed slot (one of this event's, checked when it was set).
+            fixed: request.fixed_slot.as_deref().and_then(|slot| slot_index.get(slot).copied()),
         });
         request_ids.push(request.id.clone());
         previous.push(meeting_slot.get(request.id.as_str()).copied());

@@ -667,8 +667,48 @@ impl Hub {
             note: input.note.clone(),
             status: RequestStatus::Requested,
             requested_by: actor.user_id.clone(),
+            fixed_slot: None,
         };
         Ok(self.store.insert_meeting_request(&request)?)
+    }
+
+    /// Fixes a meeting request to one of the event's slots, or frees it (`None`)
+    /// (organizers): the next schedule keeps a fixed request in that slot (for an accepted
+    /// request; a request not accepted is not scheduled either way). The slot must be one
+    /// at which both sides are available; the scheduler refuses a schedule whose fixed
+    /// meetings cannot all be kept, naming the problem.
+    pub fn fix_meeting_request(
+        &self,
+        actor: &Actor,
+        event_id: &str,
+        request_id: &str,
+        slot_id: Option<&str>,
+    ) -> AppResult<MeetingRequest> {
+        let snapshot = self.snapshot(event_id)?;
+        require_organizer(actor, &snapshot)?;
+        let request = snapshot.requests.iter().find(|r| r.id == request_id).ok_or_else(|| AppError::NotFound {
+            kind: "meeting request",
+            id: request_id.to_owned(),
+        })?;
+        if let Some(slot_id) = slot_id {
+            if !snapshot.slots.iter().any(|s| s.id == slot_id) {
+                return Err(AppError::Validation(vec![FieldError::new(
+                    "slot",
+                    format!("\"{slot_id}\" is not a slot of this event"),
+                )]));
+            }
+            for party in [&request.from_party, &request.to_party] {
+                if let Some(registration) = snapshot.registrations.iter().find(|r| &r.party_id == party)
+                    && registration.unavailable.iter().any(|s| s == slot_id)
+                {
+                    return Err(AppError::Validation(vec![FieldError::new(
+                        "slot",
+                        format!("\"{party}\" is not available at slot \"{slot_id}\""),
+                    )]));
+                }
+            }
+        }
+        Ok(self.store.set_request_fixed_slot(event_id, request_id, slot_id)?)
     }
 
     fn party_profile(&self, party: &str) -> AppResult<(Option<String>, String)> {

@@ -249,6 +249,9 @@ pub struct MeetingRequest {
     pub status: RequestStatus,
     /// The user who sent it.
     pub requested_by: String,
+    /// The slot an organizer fixed it to (the scheduler keeps it there), if any.
+    #[serde(default)]
+    pub fixed_slot: Option<String>,
 }
 
 /// A scheduled (or cancelled) meeting.
@@ -372,6 +375,9 @@ pub trait EventStore {
     fn registration_by_feed_token(&self, token: &str) -> Result<Option<Registration>>;
     /// Adds a meeting request; [`StoreError::IdTaken`] when the same pair exists already.
     fn insert_meeting_request(&self, request: &MeetingRequest) -> Result<MeetingRequest>;
+    /// Fixes a request to one of its event's slots (`None`: frees it); the scheduler
+    /// keeps a fixed request in its slot.
+    fn set_request_fixed_slot(&self, event_id: &str, request_id: &str, slot_id: Option<&str>) -> Result<MeetingRequest>;
     /// Sets a request's status; a declined or cancelled request also cancels its
     /// meeting (bumping its sequence).
     fn set_request_status(
@@ -721,7 +727,7 @@ pub(crate) fn registration_by_token(
 }
 
 const REQUEST_COLUMNS: &str =
-    "id, event_id, from_party, to_party, priority, note, status, requested_by";
+    "id, event_id, from_party, to_party, priority, note, status, requested_by, fixed_slot";
 
 fn request_row(row: &[Val]) -> Result<MeetingRequest> {
     Ok(MeetingRequest {
@@ -733,6 +739,7 @@ fn request_row(row: &[Val]) -> Result<MeetingRequest> {
         note: row[5].text()?,
         status: decode("request status", &row[6].text()?, RequestStatus::parse)?,
         requested_by: row[7].text()?,
+        fixed_slot: row[8].opt_text(),
     })
 }
 
@@ -774,6 +781,32 @@ pub(crate) fn insert_request(db: &mut dyn EventDb, r: &MeetingRequest) -> Result
     )?;
     request(db, &r.event_id, &r.id)?
         .ok_or_else(|| StoreError::Decode("stored request vanished".into()))
+}
+
+pub(crate) fn set_request_fixed_slot(
+    db: &mut dyn EventDb,
+    event_id: &str,
+    request_id: &str,
+    slot_id: Option<&str>,
+) -> Result<MeetingRequest> {
+    if request(db, event_id, request_id)?.is_none() {
+        return Err(StoreError::NotFound {
+            kind: "meeting request",
+            id: request_id.to_owned(),
+        });
+    }
+    if let Some(slot_id) = slot_id {
+        let found = db.rows("SELECT id FROM event_slots WHERE id = $1 AND event_id = $2", &[t(slot_id), t(event_id)])?;
+        if found.is_empty() {
+            return Err(StoreError::NotFound { kind: "slot", id: slot_id.to_owned() });
+        }
+    }
+    let now = crate::codec::now();
+    db.exec(
+        "UPDATE meeting_requests SET fixed_slot = $3, updated_at = $4 WHERE id = $1 AND event_id = $2",
+        &[t(request_id), t(event_id), Val::Text(slot_id.map(str::to_owned)), t(&now)],
+    )?;
+    request(db, event_id, request_id)?.ok_or_else(|| StoreError::Decode("stored request vanished".into()))
 }
 
 pub(crate) fn set_request_status(
@@ -1127,6 +1160,14 @@ macro_rules! impl_event_store {
                 request: &$crate::events::MeetingRequest,
             ) -> $crate::Result<$crate::events::MeetingRequest> {
                 self.event_tx(true, |db| $crate::events::insert_request(db, request))
+            }
+            fn set_request_fixed_slot(
+                &self,
+                event_id: &str,
+                request_id: &str,
+                slot_id: Option<&str>,
+            ) -> $crate::Result<$crate::events::MeetingRequest> {
+                self.event_tx(true, |db| $crate::events::set_request_fixed_slot(db, event_id, request_id, slot_id))
             }
             fn set_request_status(
                 &self,

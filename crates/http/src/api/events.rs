@@ -29,7 +29,7 @@ use crate::error::{ApiError, ErrorBody};
 #[openapi(
     paths(
         list, create, get_event, update, add_organizer, set_rules, add_slots, add_tables, registrations, register, unregister,
-        requests, request_meeting, answer, schedule, job, meetings, agenda, agenda_ics, event_ics,
+        requests, request_meeting, answer, fix_slot, schedule, job, meetings, agenda, agenda_ics, event_ics,
     ),
     tags((name = "events", description = "Events, registrations, meeting requests, the scheduler, agendas and calendar feeds"))
 )]
@@ -54,6 +54,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/events/{id}/requests", get(requests).post(request_meeting))
         .route("/events/{id}/requests/{request}/{answer}", post(answer))
+        .route("/events/{id}/requests/{request}/slot", put(fix_slot))
         .route("/events/{id}/schedule", post(schedule))
         .route("/events/{id}/jobs/{job}", get(job))
         .route("/events/{id}/meetings", get(meetings))
@@ -363,6 +364,36 @@ pub(crate) async fn answer(
     Ok(Json(
         blocking(hub, move |hub| {
             hub.answer_meeting_request(&actor, &id, &request, answer)
+        })
+        .await?,
+    )
+    .into_response())
+}
+
+/// Which slot a request is fixed to.
+#[derive(Debug, Deserialize)]
+pub(crate) struct FixedSlotBody {
+    /// A slot id of the event, or `null` to free the request.
+    slot: Option<String>,
+}
+
+/// Fix a meeting request to one of the event's slots, or free it with `{"slot": null}`
+/// (organizers): the scheduler keeps a fixed, accepted request in its slot. Refused
+/// (422, field `slot`) for a slot of another event or one where a side is unavailable.
+#[utoipa::path(put, path = "/api/v1/events/{id}/requests/{request}/slot", tag = "events", request_body = Object,
+    params(("id" = String, Path, description = "Event id"), ("request" = String, Path, description = "Request id")),
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn fix_slot(
+    State(hub): State<Hub>,
+    ApiUser(user): ApiUser,
+    Path((id, request)): Path<(String, String)>,
+    body: Result<Json<FixedSlotBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body?;
+    let actor = user.actor();
+    Ok(Json(
+        blocking(hub, move |hub| {
+            hub.fix_meeting_request(&actor, &id, &request, body.slot.as_deref())
         })
         .await?,
     )

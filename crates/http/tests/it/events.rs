@@ -60,6 +60,13 @@ fn call(
             }
             request.call()
         }
+        ("PUT", body) => {
+            let mut request = app.agent.put(&url);
+            if let Some(auth) = &auth {
+                request = request.header("Authorization", auth);
+            }
+            request.send_json(body.cloned().unwrap_or(json!({})))
+        }
         (_, body) => {
             let mut request = app.agent.post(&url);
             if let Some(auth) = &auth {
@@ -91,6 +98,22 @@ fn vevents(text: &str) -> Vec<std::collections::HashMap<String, String>> {
         }
     }
     out
+}
+
+/// Queues a schedule run as `organizer` (202) and waits for the server's worker to finish
+/// it; the job as last polled.
+fn schedule(app: &TestApp, base: &str, organizer: &User) -> Value {
+    let (status, queued) = call(app, "POST", &format!("{base}/schedule"), Some(organizer), Some(&json!({"time_limit_secs": 5})));
+    assert_eq!(status, 202, "{queued}");
+    let status_url = queued["status_url"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let (_, job) = call(app, "GET", &status_url, Some(organizer), None);
+        if job["status"] == "done" || job["status"] == "failed" || Instant::now() > deadline {
+            return job;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 backend_tests! {
@@ -131,18 +154,8 @@ backend_tests! {
         assert_eq!((status, accepted["status"].as_str()), (200, Some("accepted")));
 
         assert_eq!(call(&app, "POST", &format!("{base}/schedule"), Some(&a), Some(&json!({}))).0, 403);
-        let (status, queued) = call(&app, "POST", &format!("{base}/schedule"), Some(&organizer), Some(&json!({"time_limit_secs": 5})));
-        assert_eq!(status, 202, "{queued}");
-        let status_url = queued["status_url"].as_str().unwrap().to_owned();
         // The server's background worker runs the job; wait for it (not a timing assertion).
-        let deadline = Instant::now() + Duration::from_secs(120);
-        let job = loop {
-            let (_, job) = call(&app, "GET", &status_url, Some(&organizer), None);
-            if job["status"] == "done" || job["status"] == "failed" || Instant::now() > deadline {
-                break job;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        };
+        let job = schedule(&app, &base, &organizer);
         assert_eq!(job["status"], "done", "{job}");
         assert_eq!(job["result"]["meetings_scheduled"], 1);
 
@@ -174,5 +187,49 @@ backend_tests! {
         let (_, doc) = call(&app, "GET", "/api/openapi.json", None, None);
         assert!(doc["paths"]["/api/v1/events/{id}/schedule"]["post"].is_object());
         assert!(doc["paths"]["/api/v1/events/{id}/agenda.ics"]["get"].is_object());
+    }
+
+    fn an_organizer_fixes_a_meeting_to_a_slot_and_the_scheduler_keeps_it_there(db) {
+        let app = TestApp::spawn(&db);
+        let organizer = sign_up(&app, "organizer", None);
+        let a = sign_up(&app, "alpha", Some("VN"));
+        let b = sign_up(&app, "beta", Some("CN"));
+        let (org_a, org_b) = (a.org.clone().unwrap(), b.org.clone().unwrap());
+        let event_body = json!({"title": "Pearl River forum", "kind": "brokerage", "city": "Guangzhou", "country": "CN",
+            "time_zone": "Asia/Shanghai", "starts_on": "2026-12-02", "ends_on": "2026-12-02"});
+        let (_, event) = call(&app, "POST", "/api/v1/events", Some(&organizer), Some(&event_body));
+        let base = format!("/api/v1/events/{}", event["id"].as_str().unwrap());
+        let sessions = json!({"sessions": [{"day": "2026-12-02", "part": "am", "starts": "09:00", "ends": "10:00", "slot_minutes": 30}]});
+        let (_, slots) = call(&app, "POST", &format!("{base}/slots"), Some(&organizer), Some(&sessions));
+        let slot_ids: Vec<String> = slots.as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect();
+        call(&app, "POST", &format!("{base}/tables"), Some(&organizer), Some(&json!({"tables": [{"name": "T1", "capacity": 1}]})));
+        call(&app, "POST", &format!("{base}/registrations"), Some(&a), Some(&json!({"party": org_a})));
+        call(&app, "POST", &format!("{base}/registrations"), Some(&b), Some(&json!({"party": org_b})));
+        let (_, request) = call(&app, "POST", &format!("{base}/requests"), Some(&a), Some(&json!({"from": org_a, "to": org_b, "priority": "must"})));
+        let request_id = request["id"].as_str().unwrap().to_owned();
+        call(&app, "POST", &format!("{base}/requests/{request_id}/accept"), Some(&b), None);
+        let slot_of_meeting = || -> String {
+            let (_, meetings) = call(&app, "GET", &format!("{base}/meetings"), Some(&organizer), None);
+            let confirmed: Vec<&Value> = meetings.as_array().unwrap().iter().filter(|m| m["status"] == "confirmed").collect();
+            assert_eq!(confirmed.len(), 1, "{meetings}");
+            confirmed[0]["slot_id"].as_str().unwrap().to_owned()
+        };
+        // Free: the scheduler picks a slot. Then the organizer fixes the meeting to the other.
+        assert_eq!(schedule(&app, &base, &organizer)["status"], "done");
+        let free = slot_of_meeting();
+        let other = slot_ids.iter().find(|s| **s != free).unwrap().clone();
+        let path = format!("{base}/requests/{request_id}/slot");
+        assert_eq!(call(&app, "PUT", &path, Some(&a), Some(&json!({"slot": other}))).0, 403, "only organizers");
+        let (status, refused) = call(&app, "PUT", &path, Some(&organizer), Some(&json!({"slot": "slot-of-another-event"})));
+        assert_eq!((status, refused["error"]["field"].as_str()), (422, Some("slot")), "{refused}");
+        let (status, fixed) = call(&app, "PUT", &path, Some(&organizer), Some(&json!({"slot": other})));
+        assert_eq!((status, fixed["fixed_slot"].as_str()), (200, Some(other.as_str())), "{fixed}");
+        assert_eq!(schedule(&app, &base, &organizer)["status"], "done");
+        assert_eq!(slot_of_meeting(), other, "the scheduler keeps the fixed slot");
+        // Freed again: the request carries no fixed slot.
+        let (status, freed) = call(&app, "PUT", &path, Some(&organizer), Some(&json!({"slot": null})));
+        assert_eq!((status, freed["fixed_slot"].clone()), (200, Value::Null), "{freed}");
+        let (_, doc) = call(&app, "GET", "/api/openapi.json", None, None);
+        assert!(doc["paths"]["/api/v1/events/{id}/requests/{request}/slot"]["put"].is_object());
     }
 }

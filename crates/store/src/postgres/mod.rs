@@ -31,6 +31,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (5, include_str!("../../migrations/postgres/0005_events.sql")),
     (6, include_str!("../../migrations/postgres/0006_ties.sql")),
     (7, include_str!("../../migrations/postgres/0007_latent_terms.sql")),
+    (8, include_str!("../../migrations/postgres/0008_fixed_slots.sql")),
 ];
 
 impl Columns for postgres::Row {

@@ -25,7 +25,7 @@ use crate::{
 const MAX_IDLE_READERS: usize = 8;
 
 /// The schema, one script per version (`PRAGMA user_version` counts those applied).
-const MIGRATIONS: [&str; 7] = [
+const MIGRATIONS: [&str; 8] = [
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_changes_jobs.sql"),
     include_str!("../../migrations/sqlite/0003_embeddings.sql"),
@@ -33,6 +33,7 @@ const MIGRATIONS: [&str; 7] = [
     include_str!("../../migrations/sqlite/0005_events.sql"),
     include_str!("../../migrations/sqlite/0006_ties.sql"),
     include_str!("../../migrations/sqlite/0007_latent_terms.sql"),
+    include_str!("../../migrations/sqlite/0008_fixed_slots.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -77,6 +77,7 @@ fn request(id: &str, from: &str, to: &str) -> MeetingRequest {
         note: "hello".into(),
         status: RequestStatus::Requested,
         requested_by: "u1".into(),
+        fixed_slot: None,
     }
 }
 
