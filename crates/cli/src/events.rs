@@ -42,7 +42,8 @@ pub(crate) enum EventCommand {
     },
     /// Register parties and store their meeting requests from a JSON Lines file: one
     /// `{"from", "to", "priority"?: "must"|"should"|"nice", "note"?, "accepted"?: bool}`
-    /// per line (`accepted` defaults to true: organizers importing agreed meetings).
+    /// per line (`accepted` defaults to true: organizers importing agreed meetings), and
+    /// `"slot"?: SLOT-ID` to fix the meeting to one of the event's slots.
     ImportRequests {
         /// Event id.
         event: String,
@@ -114,6 +115,9 @@ struct RequestLine {
     note: String,
     #[serde(default)]
     accepted: Option<bool>,
+    /// A slot id of the event to fix the meeting to (the scheduler keeps it there).
+    #[serde(default)]
+    slot: Option<String>,
 }
 
 pub(crate) fn run(hub: &Hub, command: EventCommand) -> Result<()> {
@@ -167,6 +171,7 @@ pub(crate) fn run(hub: &Hub, command: EventCommand) -> Result<()> {
                 .map(|r| r.party_id)
                 .collect();
             let mut registered = registered;
+            let slots: std::collections::HashSet<String> = hub.event_details(&event)?.slots.into_iter().map(|s| s.id).collect();
             let (mut stored, mut problems) = (0u64, 0u64);
             for (n, line) in reader.lines().enumerate() {
                 let line = line?;
@@ -176,6 +181,12 @@ pub(crate) fn run(hub: &Hub, command: EventCommand) -> Result<()> {
                 let result = serde_json::from_str::<RequestLine>(&line)
                     .map_err(anyhow::Error::from)
                     .and_then(|r| {
+                        // A slot is checked before anything of the line is stored.
+                        if let Some(slot) = &r.slot
+                            && !slots.contains(slot)
+                        {
+                            anyhow::bail!("slot: \"{slot}\" is not a slot of this event (see `bridgehub event show`)");
+                        }
                         import_line(hub, &actor, &event, &mut registered, r)
                             .map_err(anyhow::Error::from)
                     });
@@ -308,6 +319,9 @@ fn import_line(
     let request = hub.request_meeting(actor, event, &input)?;
     if line.accepted.unwrap_or(true) {
         hub.answer_meeting_request(actor, event, &request.id, RequestAnswer::Accept)?;
+    }
+    if let Some(slot) = &line.slot {
+        hub.fix_meeting_request(actor, event, &request.id, Some(slot))?;
     }
     Ok(())
 }

@@ -54,5 +54,31 @@ backend_tests! {
         assert_eq!(booth["capacity"], 1, "capacity defaults to 1");
         assert_eq!(shown["rules"]["max_meetings"], 8);
         assert_eq!(shown["sessions"].as_array().map(Vec::len), Some(1));
+
+        // Agreed meetings imported with a fixed slot: the afternoon one, which the
+        // scheduler keeps. A line naming a slot of no event is refused and stores nothing.
+        let afternoon = shown["slots"].as_array().unwrap().iter().find(|s| s["starts"] == "14:00").expect("the single slot")["id"].as_str().unwrap().to_owned();
+        let orgs = db.dir().join("orgs.jsonl");
+        std::fs::write(&orgs, [
+            r#"{"type": "organization", "id": "saigon-cold", "name": "Saigon Cold Chain", "kind": "enterprise", "country": "VN"}"#,
+            r#"{"type": "organization", "id": "sz-fresh", "name": "Shenzhen Fresh", "kind": "enterprise", "country": "CN"}"#,
+            r#"{"type": "organization", "id": "gz-fruit", "name": "Guangzhou Fruit", "kind": "enterprise", "country": "CN"}"#,
+        ].join("\n")).unwrap();
+        assert!(run(&db.url, &["import", orgs.to_str().unwrap()]).status.success());
+        let requests = db.dir().join("requests.jsonl");
+        std::fs::write(&requests, [
+            format!(r#"{{"from": "sz-fresh", "to": "saigon-cold", "priority": "must", "slot": "{afternoon}"}}"#),
+            r#"{"from": "gz-fruit", "to": "saigon-cold", "slot": "slot-nowhere"}"#.to_owned(),
+        ].join("\n")).unwrap();
+        let imported = run(&db.url, &["event", "import-requests", &id, requests.to_str().unwrap()]);
+        assert!(stderr(&imported).contains(":2: slot: \"slot-nowhere\""), "{}", stderr(&imported));
+        let registered: Vec<String> = stdout(&run(&db.url, &["event", "show", &id])).lines().map(str::to_owned).collect();
+        assert!(registered.join("\n").contains("\"registered\": 2"), "gz-fruit was not registered: {registered:?}");
+        let scheduled = run(&db.url, &["event", "schedule", &id, "--time-limit", "2"]);
+        assert!(scheduled.status.success(), "{}", stderr(&scheduled));
+        let agenda: serde_json::Value =
+            serde_json::from_str(&stdout(&run(&db.url, &["event", "agenda", &id, "--party", "sz-fresh", "--json"]))).expect("JSON agenda");
+        let start = agenda["meetings"][0]["start"]["at"].as_str().unwrap_or_default().to_owned();
+        assert!(start.starts_with("2027-03-02T14:00"), "the meeting keeps its fixed slot: {agenda}");
     }
 }
