@@ -306,6 +306,14 @@ fn require_organizer(actor: &Actor, snapshot: &EventSnapshot) -> AppResult<()> {
     }
 }
 
+/// The event's meeting request `request_id`.
+fn find_request<'a>(snapshot: &'a EventSnapshot, request_id: &str) -> AppResult<&'a MeetingRequest> {
+    snapshot.requests.iter().find(|r| r.id == request_id).ok_or_else(|| AppError::NotFound {
+        kind: "meeting request",
+        id: request_id.to_owned(),
+    })
+}
+
 fn require_open(snapshot: &EventSnapshot, actor: &Actor) -> AppResult<()> {
     match snapshot.event.record.status {
         EventStatus::Open => Ok(()),
@@ -686,25 +694,16 @@ impl Hub {
     ) -> AppResult<MeetingRequest> {
         let snapshot = self.snapshot(event_id)?;
         require_organizer(actor, &snapshot)?;
-        let request = snapshot.requests.iter().find(|r| r.id == request_id).ok_or_else(|| AppError::NotFound {
-            kind: "meeting request",
-            id: request_id.to_owned(),
-        })?;
+        let request = find_request(&snapshot, request_id)?;
         if let Some(slot_id) = slot_id {
             if !snapshot.slots.iter().any(|s| s.id == slot_id) {
-                return Err(AppError::Validation(vec![FieldError::new(
-                    "slot",
-                    format!("\"{slot_id}\" is not a slot of this event"),
-                )]));
+                return Err(invalid("slot", format!("\"{slot_id}\" is not a slot of this event")));
             }
             for party in [&request.from_party, &request.to_party] {
                 if let Some(registration) = snapshot.registrations.iter().find(|r| &r.party_id == party)
                     && registration.unavailable.iter().any(|s| s == slot_id)
                 {
-                    return Err(AppError::Validation(vec![FieldError::new(
-                        "slot",
-                        format!("\"{party}\" is not available at slot \"{slot_id}\""),
-                    )]));
+                    return Err(invalid("slot", format!("\"{party}\" is not available at slot \"{slot_id}\"")));
                 }
             }
         }
@@ -787,14 +786,7 @@ impl Hub {
         answer: RequestAnswer,
     ) -> AppResult<MeetingRequest> {
         let snapshot = self.snapshot(event_id)?;
-        let request = snapshot
-            .requests
-            .iter()
-            .find(|r| r.id == request_id)
-            .ok_or_else(|| AppError::NotFound {
-                kind: "meeting request",
-                id: request_id.to_owned(),
-            })?;
+        let request = find_request(&snapshot, request_id)?;
         let (side, allowed_from, status): (&str, &[RequestStatus], RequestStatus) = match answer {
             RequestAnswer::Accept => (
                 &request.to_party,

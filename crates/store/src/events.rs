@@ -751,6 +751,13 @@ fn request(db: &mut dyn EventDb, event_id: &str, id: &str) -> Result<Option<Meet
     rows.first().map(|row| request_row(row)).transpose()
 }
 
+fn require_request(db: &mut dyn EventDb, event_id: &str, id: &str) -> Result<MeetingRequest> {
+    request(db, event_id, id)?.ok_or_else(|| StoreError::NotFound {
+        kind: "meeting request",
+        id: id.to_owned(),
+    })
+}
+
 pub(crate) fn insert_request(db: &mut dyn EventDb, r: &MeetingRequest) -> Result<MeetingRequest> {
     require_event(db, &r.event_id)?;
     let taken = db.rows(
@@ -789,12 +796,7 @@ pub(crate) fn set_request_fixed_slot(
     request_id: &str,
     slot_id: Option<&str>,
 ) -> Result<MeetingRequest> {
-    if request(db, event_id, request_id)?.is_none() {
-        return Err(StoreError::NotFound {
-            kind: "meeting request",
-            id: request_id.to_owned(),
-        });
-    }
+    require_request(db, event_id, request_id)?;
     if let Some(slot_id) = slot_id {
         let found = db.rows("SELECT id FROM event_slots WHERE id = $1 AND event_id = $2", &[t(slot_id), t(event_id)])?;
         if found.is_empty() {
@@ -815,12 +817,7 @@ pub(crate) fn set_request_status(
     request_id: &str,
     status: RequestStatus,
 ) -> Result<MeetingRequest> {
-    if request(db, event_id, request_id)?.is_none() {
-        return Err(StoreError::NotFound {
-            kind: "meeting request",
-            id: request_id.to_owned(),
-        });
-    }
+    require_request(db, event_id, request_id)?;
     let now = crate::codec::now();
     db.exec(
         "UPDATE meeting_requests SET status = $3, updated_at = $4 WHERE id = $1 AND event_id = $2",
