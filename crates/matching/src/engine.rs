@@ -8,7 +8,7 @@ use std::sync::Arc;
 use bridgehub_domain::{CountryCode, Date, LangTag, Listing};
 use bridgehub_search::{analyze, dot, LexicalIndex, SearchError, SearchKind, VectorIndex};
 
-use crate::language_sums::{LanguageSums, Means};
+use crate::language_sums::{centre_unit, LanguageSums, Means};
 use crate::latent::LatentIndex;
 use crate::network::Network;
 use crate::rules;
@@ -460,11 +460,8 @@ impl Engine {
 /// `vector` minus `mean` (when given), scaled to unit length.
 fn centred_unit(vector: &[f32], mean: Option<&[f64]>) -> Vec<f32> {
     let mut out: Vec<f64> = vector.iter().map(|x| f64::from(*x)).collect();
-    if let Some(mean) = mean {
-        out.iter_mut().zip(mean).for_each(|(x, m)| *x -= m);
-    }
-    let norm = out.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-12);
-    out.iter().map(|x| (x / norm) as f32).collect()
+    centre_unit(&mut out, mean);
+    out.iter().map(|x| *x as f32).collect()
 }
 
 /// Scales values so that the pool's mean maps to 0 and its best to 1 (clamped below 0).

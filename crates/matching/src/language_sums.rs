@@ -74,6 +74,19 @@ impl std::ops::Index<&str> for LanguageSums {
     }
 }
 
+/// Removes `mean` (when given) from `values` and scales them to unit length (a zero
+/// vector stays zero); returns the length before scaling. How a query is centred on its
+/// language, for sentence vectors and for latent terms alike.
+pub(crate) fn centre_unit(values: &mut [f64], mean: Option<&[f64]>) -> f64 {
+    if let Some(mean) = mean {
+        values.iter_mut().zip(mean).for_each(|(x, m)| *x -= m);
+    }
+    let norm = values.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let scale = norm.max(1e-12);
+    values.iter_mut().for_each(|x| *x /= scale);
+    norm
+}
+
 /// See [`LanguageSums::means`].
 pub(crate) struct Means<'a> {
     sums: &'a LanguageSums,

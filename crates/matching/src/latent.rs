@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use crate::language_sums::LanguageSums;
+use crate::language_sums::{centre_unit, LanguageSums};
 
 /// Features kept per listing.
 pub(crate) const KEPT: usize = 128;
@@ -156,14 +156,9 @@ impl LatentIndex {
             }
         }
         let mut means = self.language_sums.means(min_sample);
-        if let Some(mean) = means.of(query_language) {
-            q_hat.iter_mut().zip(&mean).for_each(|(x, m)| *x -= m);
-        }
-        let norm = q_hat.iter().map(|x| x * x).sum::<f64>().sqrt();
-        if norm < 1e-12 {
+        if centre_unit(&mut q_hat, means.of(query_language).as_deref()) < 1e-12 {
             return vec![None; pool.len()];
         }
-        q_hat.iter_mut().for_each(|x| *x /= norm);
         // Per candidate language: (q̂[f], m[f]) side by side (one lookup per feature), q̂·m
         // and |m|²; without a mean, m = 0.
         let mut per_language: HashMap<&str, (Vec<[f32; 2]>, f64, f64)> = HashMap::new();

@@ -420,7 +420,7 @@ impl VectorIndex {
     fn write_code(&mut self, doc: u32, buffer: &mut [f32]) {
         if self.read(doc, buffer) {
             let (words, idx) = (self.words(), doc as usize);
-            sign_bits(buffer, &self.center, &mut self.bits[idx * words..(idx + 1) * words]);
+            sign_bits(buffer, Some(&self.center), &mut self.bits[idx * words..(idx + 1) * words]);
         }
     }
 
@@ -519,10 +519,11 @@ impl VectorIndex {
         }
         let words = self.words();
         let mut query_bits = vec![0u64; words];
-        match code {
-            QueryCode::AroundCenter => sign_bits(query, &self.center, &mut query_bits),
-            QueryCode::Centred => sign_bits(query, &vec![0.0; self.dim], &mut query_bits),
-        }
+        let center = match code {
+            QueryCode::AroundCenter => Some(self.center.as_slice()),
+            QueryCode::Centred => None,
+        };
+        sign_bits(query, center, &mut query_bits);
         // Hamming distances (0..=dim), then the live documents in ascending distance by a
         // counting sort.
         let distances: Vec<u32> =
@@ -630,11 +631,12 @@ enum QueryCode {
 }
 
 /// Writes the sign bits of `v − center` (bit `i % 64` of word `i / 64` set when
-/// component `i` is above the center's).
-fn sign_bits(v: &[f32], center: &[f32], out: &mut [u64]) {
+/// component `i` is above the center's); without a center, the signs of `v` itself.
+fn sign_bits(v: &[f32], center: Option<&[f32]>, out: &mut [u64]) {
     out.iter_mut().for_each(|w| *w = 0);
-    for (i, (x, c)) in v.iter().zip(center).enumerate() {
-        if x > c {
+    for (i, x) in v.iter().enumerate() {
+        let c = center.map_or(0.0, |c| c[i]);
+        if *x > c {
             out[i / 64] |= 1 << (i % 64);
         }
     }
