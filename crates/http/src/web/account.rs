@@ -20,7 +20,7 @@ use serde::Deserialize;
 use super::context::{Ctx, Viewer};
 use super::i18n;
 use super::pages::{
-    FormData, app_error, error_page, form_problem, render, run, see_other, to_login,
+    FormData, administrator, app_error, error_page, form_problem, render, run, see_other, to_login,
 };
 use crate::AppState;
 
@@ -736,12 +736,10 @@ struct AdminPage<'a> {
 }
 
 async fn admin_page(state: &AppState, ctx: &Ctx, result: Option<ImportResult>) -> Response {
-    let Some(viewer) = ctx.viewer.clone() else {
-        return to_login(ctx);
+    let viewer = match administrator(ctx) {
+        Ok(viewer) => viewer,
+        Err(answer) => return answer,
     };
-    if !viewer.is_admin {
-        return error_page(ctx, StatusCode::FORBIDDEN, "error-forbidden");
-    }
     let actor = viewer.actor();
     match run(&state.hub, move |hub| hub.list_users(&actor)).await {
         Ok(users) => render(&AdminPage { ctx, users, result }),

@@ -7,14 +7,13 @@ use askama::Template;
 use axum::Extension;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use bridgehub_app::{AppError, Hub};
 use bridgehub_domain::reference::{Locale, reference};
 use serde::Deserialize;
 
 use super::context::Ctx;
-use super::pages::{app_error, error_page, org_names, render, run, to_login};
+use super::pages::{administrator, app_error, node_label, org_names, render, run};
 use crate::AppState;
 
 /// Brokers shown on the page.
@@ -160,16 +159,9 @@ fn ids(text: &str) -> Vec<String> {
     text.split(|c: char| c == ',' || c.is_whitespace()).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
-/// A node's display name: an organization's in the page's locale, a person's own name
-/// (administrators only reach this page), else the id.
+/// A node's display name (people are named: administrators only reach this page).
 fn node_name(hub: &Hub, id: &str, locale: Locale) -> String {
-    if let Ok(org) = hub.organization(id) {
-        return org_names(&org.record, locale).0;
-    }
-    if let Ok(person) = hub.person(id) {
-        return person.record.name;
-    }
-    id.to_owned()
+    node_label(hub, id, locale).1
 }
 
 /// `GET /admin/conflicts`: which neutrals (judges, evaluators, mediators) are too close to
@@ -180,12 +172,10 @@ pub(crate) async fn conflicts(
     Extension(ctx): Extension<Ctx>,
     params: Result<Query<ConflictParams>, QueryRejection>,
 ) -> Response {
-    let Some(viewer) = ctx.viewer.clone() else {
-        return to_login(&ctx);
+    let viewer = match administrator(&ctx) {
+        Ok(viewer) => viewer,
+        Err(answer) => return answer,
     };
-    if !viewer.is_admin {
-        return error_page(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
-    }
     let params = params.map(|Query(p)| p).unwrap_or_default();
     let neutrals_text = params.neutrals.unwrap_or_default();
     let parties_text = params.parties.unwrap_or_default();
@@ -195,15 +185,17 @@ pub(crate) async fn conflicts(
         "" => Ok(5),
         text => text.parse::<u32>().ok().filter(|y| (1..=100).contains(y)).ok_or_else(|| ctx.t("coi-bad-years")),
     };
-    let mut page = ConflictsPage { ctx: &ctx, neutrals: neutrals_text.clone(), parties: parties_text.clone(), years: 5, problem: None, rows: None };
-    let years = match years {
-        Ok(y) => y,
-        Err(problem) => {
-            page.problem = Some(problem);
-            return render(&page);
-        }
+    let mut page = ConflictsPage {
+        ctx: &ctx,
+        neutrals: neutrals_text.clone(),
+        parties: parties_text.clone(),
+        years: years.as_ref().map_or(5, |y| *y),
+        problem: years.as_ref().err().cloned(),
+        rows: None,
     };
-    page.years = years;
+    let Ok(years) = years else {
+        return render(&page);
+    };
     if neutrals.is_empty() && parties.is_empty() {
         return render(&page);
     }

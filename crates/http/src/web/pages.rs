@@ -95,6 +95,27 @@ pub(crate) fn to_login(ctx: &Ctx) -> Response {
     see_other(&format!("/login?next={next}"))
 }
 
+/// The signed-in administrator, or the answer for anyone else: the log-in page for a
+/// visitor, 403 for a member.
+pub(crate) fn administrator(ctx: &Ctx) -> Result<super::context::Viewer, Response> {
+    let Some(viewer) = ctx.viewer.clone() else {
+        return Err(to_login(ctx));
+    };
+    if !viewer.is_admin {
+        return Err(error_page(ctx, StatusCode::FORBIDDEN, "error-forbidden"));
+    }
+    Ok(viewer)
+}
+
+/// A tie-graph node as a page names it: an organization by its name in `locale`, with its
+/// profile's address; a person by their own name; else the id.
+pub(crate) fn node_label(hub: &Hub, id: &str, locale: Locale) -> (Option<String>, String) {
+    match hub.organization(id) {
+        Ok(o) => (Some(format!("/organizations/{id}")), org_names(&o.record, locale).0),
+        Err(_) => (None, hub.person(id).map(|p| p.record.name).unwrap_or_else(|_| id.to_owned())),
+    }
+}
+
 /// A parsed urlencoded form (repeated fields kept).
 pub(crate) struct FormData(pub(crate) Vec<(String, String)>);
 
@@ -783,9 +804,9 @@ fn intro_paths(hub: &Hub, network: &bridgehub_app::TieNetwork, ctx: &Ctx, target
             steps: p
                 .nodes
                 .iter()
-                .map(|id| match hub.organization(id) {
-                    Ok(o) => (format!("/organizations/{id}"), org_names(&o.record, ctx.locale).0),
-                    Err(_) => (String::new(), hub.person(id).map(|p| p.record.name).unwrap_or_else(|_| id.clone())),
+                .map(|id| {
+                    let (href, name) = node_label(hub, id, ctx.locale);
+                    (href.unwrap_or_default(), name)
                 })
                 .collect(),
             score: format!("{:.2}", p.score),
