@@ -414,9 +414,10 @@ pub fn vector_bench(base: &Hub, options: &VectorBenchOptions) -> AppResult<Value
         .zip(&queries)
         .map(|(&b, q)| {
             let (sum, n) = &sums[base.listings[b].language.as_str()];
-            let d: Vec<f64> = q.iter().zip(sum).map(|(x, s)| f64::from(*x) - s / *n as f64).collect();
-            let norm = d.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-12);
-            d.iter().map(|x| (x / norm) as f32).collect()
+            let mean: Vec<f64> = sum.iter().map(|s| s / *n as f64).collect();
+            let mut d: Vec<f64> = q.iter().map(|x| f64::from(*x)).collect();
+            bridgehub_matching::centre_unit(&mut d, Some(&mean));
+            d.iter().map(|x| *x as f32).collect()
         })
         .collect();
     let half = |doc: u32| doc.is_multiple_of(2); // a filter passing half, like "offers match seeks"

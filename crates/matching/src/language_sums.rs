@@ -77,7 +77,7 @@ impl std::ops::Index<&str> for LanguageSums {
 /// Removes `mean` (when given) from `values` and scales them to unit length (a zero
 /// vector stays zero); returns the length before scaling. How a query is centred on its
 /// language, for sentence vectors and for latent terms alike.
-pub(crate) fn centre_unit(values: &mut [f64], mean: Option<&[f64]>) -> f64 {
+pub fn centre_unit(values: &mut [f64], mean: Option<&[f64]>) -> f64 {
     if let Some(mean) = mean {
         values.iter_mut().zip(mean).for_each(|(x, m)| *x -= m);
     }

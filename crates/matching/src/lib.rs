@@ -28,5 +28,6 @@ mod score;
 
 pub use engine::{Engine, EngineStats, IndexedListing, MatchError, Owner, Query};
 pub use explain::{LineLanguage, Reason, Signal};
+pub use language_sums::centre_unit;
 pub use network::{Network, WarmIntro};
 pub use score::{Match, MatchConfig, Mode};
