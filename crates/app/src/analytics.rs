@@ -752,7 +752,7 @@ pub struct TieNetwork {
     region_ratios: Mutex<Option<Arc<RegionRatios>>>,
     /// Broker reports already computed on the current graph (betweenness over a demo-sized
     /// graph takes seconds), by region pair, size and samples; emptied with every change.
-    brokers: Mutex<HashMap<BrokerKey, Arc<BrokerReport>>>,
+    brokers: Mutex<HashMap<BrokerKey, BrokerReport>>,
     /// Bumped by every invalidation: a report computed while the graph changed is not kept.
     generation: AtomicU64,
     /// Held by a refresh from its store reads to its graph update: two refreshes (the
@@ -864,7 +864,7 @@ impl TieNetwork {
     ) -> AppResult<BrokerReport> {
         let key: BrokerKey = (between.map(|(a, b)| (a.to_owned(), b.to_owned())), top, samples);
         if let Some(hit) = self.brokers.lock().ok().and_then(|cache| cache.get(&key).cloned()) {
-            return Ok((*hit).clone());
+            return Ok(hit);
         }
         let generation = self.generation.load(Ordering::Acquire);
         let report = self.with_graph(|g| brokers_in(g, between, top, samples))??;
@@ -874,7 +874,7 @@ impl TieNetwork {
             if cache.len() >= BROKER_CACHE_ENTRIES {
                 cache.clear();
             }
-            cache.insert(key, Arc::new(report.clone()));
+            cache.insert(key, report.clone());
         }
         Ok(report)
     }
