@@ -281,6 +281,18 @@ fn seed(app: &TestApp) -> Seeded {
     let (status, created) = app.post("/api/v1/listings", &body);
     assert_eq!(status, 201, "{created}");
     listings.push(member_listing.clone());
+    // The node indexes listings from the change log (embedding each with the real model):
+    // wait until the last one, the member's seek, has its matches, so that pages crawled
+    // next show them (and the introduction forms beside them) however loaded the machine.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (status, body) = app.get(&format!("/api/v1/listings/{member_listing}/matches"));
+        if status == 200 && body["matches"].as_array().is_some_and(|m| !m.is_empty()) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the seeded listings never reached the match index: {status} {body}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     let intro = app
         .hub
         .request_introduction(
