@@ -94,7 +94,9 @@ fn keep_previous(facts: &mut Facts, board: &mut Board, previous: &[Option<usize>
         }
         if board.free_slots(facts, m32) & (1 << t) != 0 && board.order_ok(facts, m32, t) {
             board.place(facts, m32, t);
-            facts.frozen[m] = true;
+            // A request in an order stays movable: keeping its old slot must not cost the
+            // weight of a request that has to come before or after it.
+            facts.frozen[m] = facts.preds[m].is_empty() && facts.succs[m].is_empty();
         }
     }
 }
@@ -203,9 +205,13 @@ impl Search<'_, '_> {
         }
     }
 
-    /// Tries to hold `m`: free slot, then moving blockers, then an ejection.
+    /// Tries to hold `m`: free slot, then moving blockers, then moving the requests whose
+    /// order is in the way, then an ejection.
     fn insert(&mut self, m: u32) {
-        if insert_free(self.facts, &mut self.board, m, self.rng) || self.relocate_into(m) {
+        if insert_free(self.facts, &mut self.board, m, self.rng)
+            || self.relocate_into(m)
+            || self.reorder_into(m)
+        {
             return;
         }
         if let Some(evicted) = self.eject_into(m) {
@@ -215,6 +221,60 @@ impl Search<'_, '_> {
                 }
             }
         }
+    }
+
+    /// Holds `m` in a slot that only its precedences keep it from: the held requests it
+    /// must follow (held at or after that slot) or precede (held at or before it) move to
+    /// other free slots that keep every order. Nothing is evicted, so the held weight grows
+    /// by `m`'s; when a request in the way cannot move, everything goes back.
+    fn reorder_into(&mut self, m: u32) -> bool {
+        let facts = self.facts;
+        let (preds, succs) = (&facts.preds[m as usize], &facts.succs[m as usize]);
+        if preds.is_empty() && succs.is_empty() {
+            return false;
+        }
+        // Any slot of its domain: a request in the way may also be what occupies the slot.
+        let set = facts.domain[m as usize];
+        let n_slots = facts.n_slots.max(1) as u32;
+        let rotation = self.rng.u32(..n_slots);
+        for shifted in slots_of(set.rotate_right(rotation)) {
+            let t = (shifted + rotation as usize) % 128;
+            if t >= facts.n_slots {
+                continue;
+            }
+            let at = |x: u32| self.board.slot_of[x as usize];
+            // Those to go earlier first, latest first; then those to go later, earliest first.
+            let mut before: Vec<u32> = preds.iter().copied().filter(|&x| at(x) != NONE && at(x) as usize >= t).collect();
+            let mut after: Vec<u32> = succs.iter().copied().filter(|&x| at(x) != NONE && at(x) as usize <= t).collect();
+            before.sort_by_key(|&x| std::cmp::Reverse(at(x)));
+            after.sort_by_key(|&x| at(x));
+            let in_way: Vec<u32> = before.into_iter().chain(after).collect();
+            if in_way.is_empty() || in_way.len() > 4 || in_way.iter().any(|&x| facts.frozen[x as usize]) {
+                continue;
+            }
+            let old: Vec<(u32, usize)> = in_way.iter().map(|&x| (x, self.board.remove(facts, x))).collect();
+            if self.board.free_slots(facts, m) & (1 << t) != 0 && self.board.order_ok(facts, m, t) {
+                self.board.place(facts, m, t);
+                let mut moved = Vec::with_capacity(in_way.len());
+                for &x in &in_way {
+                    if !insert_free(facts, &mut self.board, x, self.rng) {
+                        break;
+                    }
+                    moved.push(x);
+                }
+                if moved.len() == in_way.len() {
+                    return true;
+                }
+                for &x in &moved {
+                    self.board.remove(facts, x);
+                }
+                self.board.remove(facts, m);
+            }
+            for &(x, slot) in &old {
+                self.board.place(facts, x, slot);
+            }
+        }
+        false
     }
 
     /// Holds `m` in some slot by moving the requests in the way to other free slots.

@@ -361,3 +361,36 @@ proptest! {
         prop_assert_eq!(outcome.assignments.len(), problem.requests.len());
     }
 }
+
+/// Two meetings of one participant, both in the afternoon, the second after the first:
+/// one schedule holds both. Every previous placement and seed must find it, whichever of
+/// the two the search places first.
+#[test]
+fn max_weight_moves_a_held_meeting_out_of_the_way_of_a_precedence() {
+    let participant = Participant { unavailable: 0, max_meetings: None };
+    let request = |b: usize| Request { a: 0, b, weight: 10, session: SessionRule::Pm, fixed: None };
+    let problem = Problem {
+        slots: vec![Session::Am, Session::Am, Session::Pm, Session::Pm],
+        tables: 2,
+        participants: vec![participant.clone(), participant.clone(), participant],
+        requests: vec![request(1), request(2)],
+        precedences: vec![(0, 1)],
+        mode: Mode::MaxWeight,
+    };
+    let previous_schedules = [
+        None,
+        Some(vec![Some(0), Some(1)]),
+        Some(vec![Some(3), Some(2)]),
+        Some(vec![Some(3), None]),
+        Some(vec![None, Some(2)]),
+    ];
+    for previous in previous_schedules {
+        for seed in 0..8 {
+            let outcome = solve(&problem, &Params { seed, previous: previous.clone(), ..params(10_000) });
+            assert_valid(&problem, &outcome);
+            let mut slots: Vec<(usize, usize)> = outcome.assignments.iter().map(|a| (a.request, a.slot)).collect();
+            slots.sort_unstable();
+            assert_eq!(slots, vec![(0, 2), (1, 3)], "previous {previous:?}, seed {seed}");
+        }
+    }
+}
