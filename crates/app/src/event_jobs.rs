@@ -412,19 +412,37 @@ pub(crate) fn build_problem(
             a,
             b,
             weight: priority_weight(request.priority),
-            session: engine::SessionRule::Any,
+            session: match request.session {
+                None => engine::SessionRule::Any,
+                Some(DayPart::Am) => engine::SessionRule::Am,
+                Some(DayPart::Pm) => engine::SessionRule::Pm,
+            },
             // An organizer's fixed slot (one of this event's, checked when it was set).
             fixed: request.fixed_slot.as_deref().and_then(|slot| slot_index.get(slot).copied()),
         });
         request_ids.push(request.id.clone());
         previous.push(meeting_slot.get(request.id.as_str()).copied());
     }
+    // An organizer's "held after" links between requests that are both scheduled.
+    let request_index: HashMap<&str, usize> =
+        request_ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+    let precedences = snapshot
+        .requests
+        .iter()
+        .filter_map(|r| request_index.get(r.id.as_str()).map(|&later| (r, later)))
+        .flat_map(|(r, later)| {
+            r.after
+                .iter()
+                .filter_map(|id| request_index.get(id.as_str()).map(|&earlier| (earlier, later)))
+                .collect::<Vec<_>>()
+        })
+        .collect();
     let problem = engine::Problem {
         slots,
         tables,
         participants,
         requests,
-        precedences: Vec::new(),
+        precedences,
         mode: match mode {
             ScheduleMode::MaxWeight => engine::Mode::MaxWeight,
             ScheduleMode::All => engine::Mode::All {

@@ -8,6 +8,8 @@
 //! they organize the event); the requested side accepts or declines, the requesting side
 //! cancels.
 
+use std::collections::HashMap;
+
 use bridgehub_domain::{CountryCode, EntityId, FieldError};
 use bridgehub_store::{
     DayPart, Event, EventKind, EventRules, EventSession, EventSnapshot, EventStatus, EventTable,
@@ -137,6 +139,18 @@ pub struct MeetingRequestInput {
     /// Note to the other side.
     #[serde(default)]
     pub note: String,
+}
+
+/// An organizer's ordering rules for one meeting request (they replace the previous ones).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestOrderInput {
+    /// `am` or `pm`: the meeting is held only in that part of a day; absent or `null`: any slot.
+    #[serde(default)]
+    pub session: Option<String>,
+    /// Ids of requests of the same event that must be held before this one (when both are
+    /// held); empty: none.
+    #[serde(default)]
+    pub after: Vec<String>,
 }
 
 /// An answer to a meeting request.
@@ -312,6 +326,40 @@ fn find_request<'a>(snapshot: &'a EventSnapshot, request_id: &str) -> AppResult<
         kind: "meeting request",
         id: request_id.to_owned(),
     })
+}
+
+/// The chain of stored "held after" links from request `from` back to request `to`
+/// (`[from, …, to]`), if `to` must already come before `from`.
+fn order_path(snapshot: &EventSnapshot, from: &str, to: &str) -> Option<Vec<String>> {
+    let after: HashMap<&str, &[String]> = snapshot.requests.iter().map(|r| (r.id.as_str(), r.after.as_slice())).collect();
+    let mut parent: HashMap<&str, &str> = HashMap::new();
+    let mut queue = std::collections::VecDeque::from([from]);
+    while let Some(id) = queue.pop_front() {
+        if id == to {
+            let mut path = vec![to.to_owned()];
+            let mut at = to;
+            while let Some(&previous) = parent.get(at) {
+                path.push(previous.to_owned());
+                at = previous;
+            }
+            path.reverse();
+            return Some(path);
+        }
+        for next in after.get(id).copied().unwrap_or_default() {
+            if next != from && !parent.contains_key(next.as_str()) {
+                parent.insert(next.as_str(), id);
+                queue.push_back(next.as_str());
+            }
+        }
+    }
+    None
+}
+
+fn part_name(part: DayPart) -> &'static str {
+    match part {
+        DayPart::Am => "morning",
+        DayPart::Pm => "afternoon",
+    }
 }
 
 fn require_open(snapshot: &EventSnapshot, actor: &Actor) -> AppResult<()> {
@@ -676,6 +724,8 @@ impl Hub {
             status: RequestStatus::Requested,
             requested_by: actor.user_id.clone(),
             fixed_slot: None,
+            session: None,
+            after: Vec::new(),
         };
         Ok(self.store.insert_meeting_request(&request)?)
     }
@@ -708,6 +758,71 @@ impl Hub {
             }
         }
         Ok(self.store.set_request_fixed_slot(event_id, request_id, slot_id)?)
+    }
+
+    /// Restricts a meeting request to the morning or the afternoon and names the requests
+    /// of the event that must be held before it (organizers); both replace what was set. The
+    /// next schedule keeps them for accepted requests (a precedence binds only when both
+    /// meetings are held). Refused, naming the field: an unknown day part or one in which
+    /// the event has no slot, a part other than that of the request's fixed slot, a request
+    /// that is not another of this event, and an order that would make a cycle.
+    pub fn order_meeting_request(
+        &self,
+        actor: &Actor,
+        event_id: &str,
+        request_id: &str,
+        input: &RequestOrderInput,
+    ) -> AppResult<MeetingRequest> {
+        let snapshot = self.snapshot(event_id)?;
+        require_organizer(actor, &snapshot)?;
+        let request = find_request(&snapshot, request_id)?;
+        let mut errors = Vec::new();
+        let session = match input.session.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(code) => match DayPart::parse(code) {
+                Some(part) => Some(part),
+                None => {
+                    errors.push(FieldError::new("session", format!("\"{code}\" is not a part of the day; use am or pm")));
+                    None
+                }
+            },
+        };
+        if let Some(part) = session {
+            if !snapshot.slots.iter().any(|s| s.part == part) {
+                errors.push(FieldError::new("session", format!("the event has no {} slots", part_name(part))));
+            } else if let Some(fixed) = &request.fixed_slot
+                && let Some(slot) = snapshot.slots.iter().find(|s| &s.id == fixed)
+                && slot.part != part
+            {
+                errors.push(FieldError::new(
+                    "session",
+                    format!("the request is fixed to slot \"{fixed}\", in the {}", part_name(slot.part)),
+                ));
+            }
+        }
+        let mut after: Vec<String> = Vec::new();
+        for id in &input.after {
+            let id = id.trim();
+            if after.iter().any(|a| a == id) {
+                continue;
+            }
+            if id == request_id {
+                errors.push(FieldError::new("after", "a request cannot be held after itself"));
+            } else if !snapshot.requests.iter().any(|r| r.id == id) {
+                errors.push(FieldError::new("after", format!("\"{id}\" is not a meeting request of this event")));
+            } else if let Some(path) = order_path(&snapshot, id, request_id) {
+                errors.push(FieldError::new(
+                    "after",
+                    format!("\"{id}\" is already held after this request ({}): the order would make a cycle", path.join(" after ")),
+                ));
+            } else {
+                after.push(id.to_owned());
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        Ok(self.store.set_request_order(event_id, request_id, session, &after)?)
     }
 
     fn party_profile(&self, party: &str) -> AppResult<(Option<String>, String)> {

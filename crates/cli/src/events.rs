@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use bridgehub_app::{
-    Actor, EventSetup, Hub, MeetingRequestInput, Priority, RegistrationInput, RequestAnswer, ScheduleMode,
-    ScheduleOptions,
+    Actor, DayPart, EventSetup, Hub, MeetingRequestInput, Priority, RegistrationInput, RequestAnswer,
+    RequestOrderInput, ScheduleMode, ScheduleOptions,
 };
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Deserialize;
@@ -42,8 +42,10 @@ pub(crate) enum EventCommand {
     },
     /// Register parties and store their meeting requests from a JSON Lines file: one
     /// `{"from", "to", "priority"?: "must"|"should"|"nice", "note"?, "accepted"?: bool}`
-    /// per line (`accepted` defaults to true: organizers importing agreed meetings), and
-    /// `"slot"?: SLOT-ID` to fix the meeting to one of the event's slots.
+    /// per line (`accepted` defaults to true: organizers importing agreed meetings),
+    /// `"slot"?: SLOT-ID` to fix the meeting to one of the event's slots, `"session"?:
+    /// "am"|"pm"` to hold it only then, and `"after"?: [{"from", "to"}]` naming requests of
+    /// the event (earlier lines or stored ones) that must be held before it.
     ImportRequests {
         /// Event id.
         event: String,
@@ -118,6 +120,18 @@ struct RequestLine {
     /// A slot id of the event to fix the meeting to (the scheduler keeps it there).
     #[serde(default)]
     slot: Option<String>,
+    /// `am` or `pm`: the meeting is held only in that part of a day.
+    #[serde(default)]
+    session: Option<String>,
+    /// Requests (by their parties) that must be held before this one.
+    #[serde(default)]
+    after: Vec<Pair>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Pair {
+    from: String,
+    to: String,
 }
 
 pub(crate) fn run(hub: &Hub, command: EventCommand) -> Result<()> {
@@ -171,7 +185,8 @@ pub(crate) fn run(hub: &Hub, command: EventCommand) -> Result<()> {
                 .map(|r| r.party_id)
                 .collect();
             let mut registered = registered;
-            let slots: std::collections::HashSet<String> = hub.event_details(&event)?.slots.into_iter().map(|s| s.id).collect();
+            let slots: std::collections::HashMap<String, DayPart> =
+                hub.event_details(&event)?.slots.into_iter().map(|s| (s.id, s.part)).collect();
             let (mut stored, mut problems) = (0u64, 0u64);
             for (n, line) in reader.lines().enumerate() {
                 let line = line?;
@@ -181,11 +196,35 @@ pub(crate) fn run(hub: &Hub, command: EventCommand) -> Result<()> {
                 let result = serde_json::from_str::<RequestLine>(&line)
                     .map_err(anyhow::Error::from)
                     .and_then(|r| {
-                        // A slot is checked before anything of the line is stored.
+                        // A slot, a session and the requests to follow are checked
+                        // before anything of the line is stored.
                         if let Some(slot) = &r.slot
-                            && !slots.contains(slot)
+                            && !slots.contains_key(slot)
                         {
                             anyhow::bail!("slot: \"{slot}\" is not a slot of this event (see `bridgehub event show`)");
+                        }
+                        if let Some(session) = &r.session {
+                            let Some(part) = DayPart::parse(session.trim()) else {
+                                anyhow::bail!("session: \"{session}\" is not a part of the day; use am or pm");
+                            };
+                            if !slots.values().any(|&p| p == part) {
+                                anyhow::bail!("session: the event has no {session} slots");
+                            }
+                            if let Some(slot) = &r.slot
+                                && slots.get(slot) != Some(&part)
+                            {
+                                anyhow::bail!("session: slot \"{slot}\" is not in the {session} session");
+                            }
+                        }
+                        let stored = hub.meeting_requests(&actor, &event)?;
+                        for pair in &r.after {
+                            if !stored.iter().any(|q| q.from_party == pair.from && q.to_party == pair.to) {
+                                anyhow::bail!(
+                                    "after: no request from \"{}\" to \"{}\" in this event (name it on an earlier line)",
+                                    pair.from,
+                                    pair.to
+                                );
+                            }
                         }
                         import_line(hub, &actor, &event, &mut registered, r)
                             .map_err(anyhow::Error::from)
@@ -322,6 +361,16 @@ fn import_line(
     }
     if let Some(slot) = &line.slot {
         hub.fix_meeting_request(actor, event, &request.id, Some(slot))?;
+    }
+    if line.session.is_some() || !line.after.is_empty() {
+        let stored = hub.meeting_requests(actor, event)?;
+        let after = line
+            .after
+            .iter()
+            .filter_map(|pair| stored.iter().find(|q| q.from_party == pair.from && q.to_party == pair.to))
+            .map(|q| q.id.clone())
+            .collect();
+        hub.order_meeting_request(actor, event, &request.id, &RequestOrderInput { session: line.session, after })?;
     }
     Ok(())
 }

@@ -252,6 +252,12 @@ pub struct MeetingRequest {
     /// The slot an organizer fixed it to (the scheduler keeps it there), if any.
     #[serde(default)]
     pub fixed_slot: Option<String>,
+    /// The day part an organizer restricted it to (the scheduler holds it only then), if any.
+    #[serde(default)]
+    pub session: Option<DayPart>,
+    /// Requests of the same event that must be held before this one, when both are held.
+    #[serde(default)]
+    pub after: Vec<String>,
 }
 
 /// A scheduled (or cancelled) meeting.
@@ -378,6 +384,17 @@ pub trait EventStore {
     /// Fixes a request to one of its event's slots (`None`: frees it); the scheduler
     /// keeps a fixed request in its slot.
     fn set_request_fixed_slot(&self, event_id: &str, request_id: &str, slot_id: Option<&str>) -> Result<MeetingRequest>;
+    /// Restricts a request to one day part (`None`: any slot) and sets the requests of its
+    /// event that must be held before it (replacing the previous list);
+    /// [`StoreError::MissingReference`] (`after`) for an id that is not another request of
+    /// the event.
+    fn set_request_order(
+        &self,
+        event_id: &str,
+        request_id: &str,
+        session: Option<DayPart>,
+        after: &[String],
+    ) -> Result<MeetingRequest>;
     /// Sets a request's status; a declined or cancelled request also cancels its
     /// meeting (bumping its sequence).
     fn set_request_status(
@@ -727,7 +744,7 @@ pub(crate) fn registration_by_token(
 }
 
 const REQUEST_COLUMNS: &str =
-    "id, event_id, from_party, to_party, priority, note, status, requested_by, fixed_slot";
+    "id, event_id, from_party, to_party, priority, note, status, requested_by, fixed_slot, session, after_requests";
 
 fn request_row(row: &[Val]) -> Result<MeetingRequest> {
     Ok(MeetingRequest {
@@ -740,6 +757,9 @@ fn request_row(row: &[Val]) -> Result<MeetingRequest> {
         status: decode("request status", &row[6].text()?, RequestStatus::parse)?,
         requested_by: row[7].text()?,
         fixed_slot: row[8].opt_text(),
+        session: row[9].opt_text().map(|code| decode("session", &code, DayPart::parse)).transpose()?,
+        after: serde_json::from_str(&row[10].text()?)
+            .map_err(|e| StoreError::Decode(format!("requests to follow: {e}")))?,
     })
 }
 
@@ -809,6 +829,34 @@ pub(crate) fn set_request_fixed_slot(
         &[t(request_id), t(event_id), Val::Text(slot_id.map(str::to_owned)), t(&now)],
     )?;
     request(db, event_id, request_id)?.ok_or_else(|| StoreError::Decode("stored request vanished".into()))
+}
+
+pub(crate) fn set_request_order(
+    db: &mut dyn EventDb,
+    event_id: &str,
+    request_id: &str,
+    session: Option<DayPart>,
+    after: &[String],
+) -> Result<MeetingRequest> {
+    require_request(db, event_id, request_id)?;
+    for id in after {
+        if id == request_id || request(db, event_id, id)?.is_none() {
+            return Err(StoreError::MissingReference { field: "after", kind: "meeting request", id: id.clone() });
+        }
+    }
+    let after = serde_json::to_string(after).map_err(|e| StoreError::Decode(format!("requests to follow: {e}")))?;
+    let now = crate::codec::now();
+    db.exec(
+        "UPDATE meeting_requests SET session = $3, after_requests = $4, updated_at = $5 WHERE id = $1 AND event_id = $2",
+        &[
+            t(request_id),
+            t(event_id),
+            Val::Text(session.map(|part| part.code().to_owned())),
+            t(&after),
+            t(&now),
+        ],
+    )?;
+    require_request(db, event_id, request_id)
 }
 
 pub(crate) fn set_request_status(
@@ -1165,6 +1213,15 @@ macro_rules! impl_event_store {
                 slot_id: Option<&str>,
             ) -> $crate::Result<$crate::events::MeetingRequest> {
                 self.event_tx(true, |db| $crate::events::set_request_fixed_slot(db, event_id, request_id, slot_id))
+            }
+            fn set_request_order(
+                &self,
+                event_id: &str,
+                request_id: &str,
+                session: Option<$crate::events::DayPart>,
+                after: &[String],
+            ) -> $crate::Result<$crate::events::MeetingRequest> {
+                self.event_tx(true, |db| $crate::events::set_request_order(db, event_id, request_id, session, after))
             }
             fn set_request_status(
                 &self,

@@ -81,4 +81,51 @@ backend_tests! {
         let start = agenda["meetings"][0]["start"]["at"].as_str().unwrap_or_default().to_owned();
         assert!(start.starts_with("2027-03-02T14:00"), "the meeting keeps its fixed slot: {agenda}");
     }
+
+    fn imported_requests_keep_their_session_and_order(db) {
+        organizer(&db.url);
+        let file = db.dir().join("event.json");
+        std::fs::write(&file, setup("2027-03-02").to_string()).unwrap();
+        let created = run(&db.url, &["event", "create", file.to_str().unwrap(), "--organizer", "org@example.org"]);
+        assert!(created.status.success(), "{}", stderr(&created));
+        let details: serde_json::Value = serde_json::from_str(&stdout(&created)).expect("JSON details");
+        let id = details["event"]["id"].as_str().expect("the event's id").to_owned();
+        let orgs = db.dir().join("orgs.jsonl");
+        std::fs::write(&orgs, [
+            r#"{"type": "organization", "id": "saigon-cold", "name": "Saigon Cold Chain", "kind": "enterprise", "country": "VN"}"#,
+            r#"{"type": "organization", "id": "sz-fresh", "name": "Shenzhen Fresh", "kind": "enterprise", "country": "CN"}"#,
+            r#"{"type": "organization", "id": "gz-fruit", "name": "Guangzhou Fruit", "kind": "enterprise", "country": "CN"}"#,
+            r#"{"type": "organization", "id": "hk-trade", "name": "Hong Kong Trade House", "kind": "enterprise", "country": "HK"}"#,
+        ].join("\n")).unwrap();
+        assert!(run(&db.url, &["import", orgs.to_str().unwrap()]).status.success());
+        // Saigon Cold Chain meets Hong Kong, then Shenzhen, then Guangzhou, all in the
+        // morning (the event's one afternoon slot is on the next day). Lines that name an
+        // unknown part of the day or a request not yet imported are refused whole.
+        let requests = db.dir().join("requests.jsonl");
+        std::fs::write(&requests, [
+            r#"{"from": "hk-trade", "to": "saigon-cold", "session": "am"}"#,
+            r#"{"from": "gz-fruit", "to": "saigon-cold", "session": "am", "after": [{"from": "sz-fresh", "to": "saigon-cold"}]}"#,
+            r#"{"from": "sz-fresh", "to": "saigon-cold", "session": "am", "after": [{"from": "hk-trade", "to": "saigon-cold"}]}"#,
+            r#"{"from": "gz-fruit", "to": "saigon-cold", "session": "am", "after": [{"from": "sz-fresh", "to": "saigon-cold"}]}"#,
+            r#"{"from": "gz-fruit", "to": "hk-trade", "session": "noon"}"#,
+        ].join("\n")).unwrap();
+        let imported = run(&db.url, &["event", "import-requests", &id, requests.to_str().unwrap()]);
+        let problems = stderr(&imported);
+        assert!(problems.contains(":2: after: no request from \"sz-fresh\" to \"saigon-cold\""), "{problems}");
+        assert!(problems.contains(":5: session: \"noon\""), "{problems}");
+        assert!(stdout(&imported).contains("\"requests_stored\":3"), "{}", stdout(&imported));
+        let scheduled = run(&db.url, &["event", "schedule", &id, "--time-limit", "2"]);
+        assert!(scheduled.status.success(), "{}", stderr(&scheduled));
+        let agenda: serde_json::Value =
+            serde_json::from_str(&stdout(&run(&db.url, &["event", "agenda", &id, "--party", "saigon-cold", "--json"]))).expect("JSON agenda");
+        let meetings: Vec<(String, String)> = agenda["meetings"]
+            .as_array()
+            .expect("meetings")
+            .iter()
+            .map(|m| (m["with"].as_str().unwrap_or_default().to_owned(), m["start"]["at"].as_str().unwrap_or_default().to_owned()))
+            .collect();
+        let with: Vec<&str> = meetings.iter().map(|(w, _)| w.as_str()).collect();
+        assert_eq!(with, ["hk-trade", "sz-fresh", "gz-fruit"], "in the imported order: {agenda}");
+        assert!(meetings.iter().all(|(_, at)| at.starts_with("2027-03-01T") && at[11..13] < *"12"), "all in the morning: {meetings:?}");
+    }
 }

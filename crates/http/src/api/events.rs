@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use bridgehub_app::{
-    AppError, EventInput, EventRules, Hub, MeetingRequestInput, RegistrationInput, RequestAnswer,
+    AppError, EventInput, EventRules, Hub, MeetingRequestInput, RegistrationInput, RequestAnswer, RequestOrderInput,
     ScheduleOptions, SessionTemplate, SlotInput, TableInput,
 };
 use serde::Deserialize;
@@ -29,7 +29,7 @@ use crate::error::{ApiError, ErrorBody};
 #[openapi(
     paths(
         list, create, get_event, update, add_organizer, set_rules, add_slots, add_tables, registrations, register, unregister,
-        requests, request_meeting, answer, fix_slot, schedule, job, meetings, agenda, agenda_ics, event_ics,
+        requests, request_meeting, answer, fix_slot, order, schedule, job, meetings, agenda, agenda_ics, event_ics,
     ),
     tags((name = "events", description = "Events, registrations, meeting requests, the scheduler, agendas and calendar feeds"))
 )]
@@ -55,6 +55,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/events/{id}/requests", get(requests).post(request_meeting))
         .route("/events/{id}/requests/{request}/{answer}", post(answer))
         .route("/events/{id}/requests/{request}/slot", put(fix_slot))
+        .route("/events/{id}/requests/{request}/order", put(order))
         .route("/events/{id}/schedule", post(schedule))
         .route("/events/{id}/jobs/{job}", get(job))
         .route("/events/{id}/meetings", get(meetings))
@@ -398,6 +399,26 @@ pub(crate) async fn fix_slot(
         .await?,
     )
     .into_response())
+}
+
+/// Restrict a meeting request to the morning or the afternoon and name the requests that
+/// must be held before it (organizers): `{"session": "am"|"pm"|null, "after": [request
+/// id, ...]}`, replacing what was set. The scheduler keeps both for accepted requests (an
+/// order binds when both meetings are held). Refused (422, naming `session` or `after`)
+/// for a part of the day without slots or other than that of the request's fixed slot, a
+/// request that is not another of this event, and an order that would make a cycle.
+#[utoipa::path(put, path = "/api/v1/events/{id}/requests/{request}/order", tag = "events", request_body = Object,
+    params(("id" = String, Path, description = "Event id"), ("request" = String, Path, description = "Request id")),
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn order(
+    State(hub): State<Hub>,
+    ApiUser(user): ApiUser,
+    Path((id, request)): Path<(String, String)>,
+    body: Result<Json<RequestOrderInput>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body?;
+    let actor = user.actor();
+    Ok(Json(blocking(hub, move |hub| hub.order_meeting_request(&actor, &id, &request, &body)).await?).into_response())
 }
 
 /// Run the scheduler in the background (organizers): `{"mode": "max_weight"|"all",

@@ -232,4 +232,90 @@ backend_tests! {
         let (_, doc) = call(&app, "GET", "/api/openapi.json", None, None);
         assert!(doc["paths"]["/api/v1/events/{id}/requests/{request}/slot"]["put"].is_object());
     }
+
+    fn an_organizer_orders_meetings_by_session_and_precedence_and_the_scheduler_keeps_it(db) {
+        let app = TestApp::spawn(&db);
+        let organizer = sign_up(&app, "organizer", None);
+        let a = sign_up(&app, "alpha", Some("VN"));
+        let b = sign_up(&app, "beta", Some("CN"));
+        let c = sign_up(&app, "gamma", Some("AE"));
+        let (org_a, org_b, org_c) = (a.org.clone().unwrap(), b.org.clone().unwrap(), c.org.clone().unwrap());
+        let event_body = json!({"title": "Gulf–ASEAN investment day", "kind": "brokerage", "city": "Shenzhen", "country": "CN",
+            "time_zone": "Asia/Shanghai", "starts_on": "2026-12-03", "ends_on": "2026-12-03"});
+        let (_, event) = call(&app, "POST", "/api/v1/events", Some(&organizer), Some(&event_body));
+        let base = format!("/api/v1/events/{}", event["id"].as_str().unwrap());
+        let sessions = json!({"sessions": [
+            {"day": "2026-12-03", "part": "am", "starts": "09:00", "ends": "10:00", "slot_minutes": 30},
+            {"day": "2026-12-03", "part": "pm", "starts": "14:00", "ends": "15:00", "slot_minutes": 30}]});
+        let (_, slots) = call(&app, "POST", &format!("{base}/slots"), Some(&organizer), Some(&sessions));
+        let starts: std::collections::HashMap<String, String> = slots
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["id"].as_str().unwrap().to_owned(), s["starts"].as_str().unwrap().to_owned()))
+            .collect();
+        assert_eq!(starts.len(), 4, "{slots}");
+        call(&app, "POST", &format!("{base}/tables"), Some(&organizer), Some(&json!({"tables": [{"name": "T1", "capacity": 2}]})));
+        for (user, org) in [(&a, &org_a), (&b, &org_b), (&c, &org_c)] {
+            call(&app, "POST", &format!("{base}/registrations"), Some(user), Some(&json!({"party": org})));
+        }
+        let mut ids = Vec::new();
+        for (to_user, to) in [(&b, &org_b), (&c, &org_c)] {
+            let (_, request) = call(&app, "POST", &format!("{base}/requests"), Some(&a), Some(&json!({"from": org_a, "to": to, "priority": "must"})));
+            let id = request["id"].as_str().unwrap().to_owned();
+            call(&app, "POST", &format!("{base}/requests/{id}/accept"), Some(to_user), None);
+            ids.push(id);
+        }
+        let (briefing, signing) = (ids[0].clone(), ids[1].clone());
+        let times = || -> (String, String) {
+            let (_, meetings) = call(&app, "GET", &format!("{base}/meetings"), Some(&organizer), None);
+            let start = |request: &str| -> String {
+                let meeting = meetings.as_array().unwrap().iter().find(|m| m["request_id"] == request && m["status"] == "confirmed");
+                let slot = meeting.unwrap_or_else(|| panic!("{request} not scheduled: {meetings}"))["slot_id"].as_str().unwrap();
+                starts[slot].clone()
+            };
+            (start(&briefing), start(&signing))
+        };
+        assert_eq!(schedule(&app, &base, &organizer)["status"], "done");
+        let free = times();
+        // Both meetings in one part of the day, the signing after the briefing: that leaves
+        // one schedule. The part is the one the free schedule did not already use that way.
+        let (part, expected) = if free == ("14:00".to_string(), "14:30".to_string()) {
+            ("am", ("09:00".to_string(), "09:30".to_string()))
+        } else {
+            ("pm", ("14:00".to_string(), "14:30".to_string()))
+        };
+        assert_ne!(free, expected, "the test would prove nothing");
+
+        let order = |request: &str| format!("{base}/requests/{request}/order");
+        assert_eq!(call(&app, "PUT", &order(&briefing), Some(&a), Some(&json!({"session": part}))).0, 403, "only organizers");
+        let (status, refused) = call(&app, "PUT", &order(&briefing), Some(&organizer), Some(&json!({"session": "noon"})));
+        assert_eq!((status, refused["error"]["field"].as_str()), (422, Some("session")), "{refused}");
+        // A session other than that of the request's fixed slot is refused.
+        let other_part = starts.iter().find(|(_, at)| (at.as_str() < "12:00") == (part == "pm")).map(|(id, _)| id.clone()).unwrap();
+        let fix = format!("{base}/requests/{briefing}/slot");
+        assert_eq!(call(&app, "PUT", &fix, Some(&organizer), Some(&json!({"slot": other_part}))).0, 200);
+        let (status, refused) = call(&app, "PUT", &order(&briefing), Some(&organizer), Some(&json!({"session": part})));
+        assert_eq!((status, refused["error"]["field"].as_str()), (422, Some("session")), "{refused}");
+        assert_eq!(call(&app, "PUT", &fix, Some(&organizer), Some(&json!({"slot": null}))).0, 200);
+        let (status, ordered) = call(&app, "PUT", &order(&briefing), Some(&organizer), Some(&json!({"session": part})));
+        assert_eq!((status, ordered["session"].as_str()), (200, Some(part)), "{ordered}");
+        let (status, refused) = call(&app, "PUT", &order(&signing), Some(&organizer), Some(&json!({"after": ["no-such-request"]})));
+        assert_eq!((status, refused["error"]["field"].as_str()), (422, Some("after")), "{refused}");
+        let (status, ordered) = call(&app, "PUT", &order(&signing), Some(&organizer), Some(&json!({"session": part, "after": [briefing]})));
+        assert_eq!((status, ordered["after"].clone()), (200, json!([briefing])), "{ordered}");
+        // The briefing after the signing would make a cycle: refused, and its session kept.
+        let (status, refused) = call(&app, "PUT", &order(&briefing), Some(&organizer), Some(&json!({"session": part, "after": [signing]})));
+        assert_eq!((status, refused["error"]["field"].as_str()), (422, Some("after")), "{refused}");
+        assert!(refused["error"]["message"].as_str().unwrap().contains("cycle"), "{refused}");
+        let (_, requests) = call(&app, "GET", &format!("{base}/requests"), Some(&organizer), None);
+        let stored = requests.as_array().unwrap().iter().find(|r| r["id"] == briefing.as_str()).unwrap().clone();
+        assert_eq!((stored["session"].as_str(), stored["after"].clone()), (Some(part), json!([])), "{stored}");
+
+        let job = schedule(&app, &base, &organizer);
+        assert_eq!(job["status"], "done", "{job}");
+        assert_eq!(times(), expected, "both in the {part} session, the signing after the briefing: {job}");
+        let (_, doc) = call(&app, "GET", "/api/openapi.json", None, None);
+        assert!(doc["paths"]["/api/v1/events/{id}/requests/{request}/order"]["put"].is_object());
+    }
 }

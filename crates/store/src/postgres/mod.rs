@@ -32,6 +32,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (6, include_str!("../../migrations/postgres/0006_ties.sql")),
     (7, include_str!("../../migrations/postgres/0007_latent_terms.sql")),
     (8, include_str!("../../migrations/postgres/0008_fixed_slots.sql")),
+    (9, include_str!("../../migrations/postgres/0009_request_order.sql")),
 ];
 
 impl Columns for postgres::Row {

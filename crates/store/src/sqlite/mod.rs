@@ -25,7 +25,7 @@ use crate::{
 const MAX_IDLE_READERS: usize = 8;
 
 /// The schema, one script per version (`PRAGMA user_version` counts those applied).
-const MIGRATIONS: [&str; 8] = [
+const MIGRATIONS: [&str; 9] = [
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_changes_jobs.sql"),
     include_str!("../../migrations/sqlite/0003_embeddings.sql"),
@@ -34,6 +34,7 @@ const MIGRATIONS: [&str; 8] = [
     include_str!("../../migrations/sqlite/0006_ties.sql"),
     include_str!("../../migrations/sqlite/0007_latent_terms.sql"),
     include_str!("../../migrations/sqlite/0008_fixed_slots.sql"),
+    include_str!("../../migrations/sqlite/0009_request_order.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -78,6 +78,8 @@ fn request(id: &str, from: &str, to: &str) -> MeetingRequest {
         status: RequestStatus::Requested,
         requested_by: "u1".into(),
         fixed_slot: None,
+        session: None,
+        after: Vec::new(),
     }
 }
 
@@ -182,6 +184,31 @@ backend_tests! {
         assert!(snap.meetings.is_empty() && snap.last_run.is_none());
         assert_eq!(store.list_events(None, 10).unwrap().len(), 1);
         assert!(store.list_events(Some("e1"), 10).unwrap().is_empty());
+    }
+
+    fn a_request_keeps_its_session_and_the_requests_it_follows(db) {
+        let store = db.store();
+        set_up(store.as_ref());
+        let stored = store.set_request_order("e1", "q2", Some(DayPart::Pm), &["q1".to_string()]).unwrap();
+        assert_eq!((stored.session, stored.after.clone()), (Some(DayPart::Pm), vec!["q1".to_string()]));
+        let snap = store.event_snapshot("e1").unwrap().unwrap();
+        let q2 = snap.requests.iter().find(|r| r.id == "q2").unwrap();
+        assert_eq!((q2.session, q2.after.as_slice()), (Some(DayPart::Pm), ["q1".to_string()].as_slice()));
+        let q1 = snap.requests.iter().find(|r| r.id == "q1").unwrap();
+        assert!(q1.session.is_none() && q1.after.is_empty(), "untouched requests read back empty");
+
+        // An unknown request, or the request itself, is refused and changes nothing.
+        for bad in ["q9", "q2"] {
+            let refused = store.set_request_order("e1", "q2", None, &["q1".to_string(), bad.to_string()]);
+            assert!(matches!(refused, Err(StoreError::MissingReference { field: "after", .. })), "{bad}: {refused:?}");
+        }
+        let kept = store.event_snapshot("e1").unwrap().unwrap();
+        let q2 = kept.requests.iter().find(|r| r.id == "q2").unwrap();
+        assert_eq!((q2.session, q2.after.as_slice()), (Some(DayPart::Pm), ["q1".to_string()].as_slice()));
+        assert!(matches!(store.set_request_order("e1", "q9", None, &[]), Err(StoreError::NotFound { .. })));
+
+        let cleared = store.set_request_order("e1", "q2", None, &[]).unwrap();
+        assert!(cleared.session.is_none() && cleared.after.is_empty());
     }
 
     fn registrations_upsert_by_party_and_keep_their_feed_token(db) {
