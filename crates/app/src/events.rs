@@ -746,8 +746,13 @@ impl Hub {
         require_organizer(actor, &snapshot)?;
         let request = find_request(&snapshot, request_id)?;
         if let Some(slot_id) = slot_id {
-            if !snapshot.slots.iter().any(|s| s.id == slot_id) {
+            let Some(slot) = snapshot.slots.iter().find(|s| s.id == slot_id) else {
                 return Err(invalid("slot", format!("\"{slot_id}\" is not a slot of this event")));
+            };
+            if let Some(part) = request.session
+                && slot.part != part
+            {
+                return Err(invalid("slot", format!("the request is held only in the {}", part_name(part))));
             }
             for party in [&request.from_party, &request.to_party] {
                 if let Some(registration) = snapshot.registrations.iter().find(|r| &r.party_id == party)

@@ -300,6 +300,9 @@ backend_tests! {
         assert_eq!(call(&app, "PUT", &fix, Some(&organizer), Some(&json!({"slot": null}))).0, 200);
         let (status, ordered) = call(&app, "PUT", &order(&briefing), Some(&organizer), Some(&json!({"session": part})));
         assert_eq!((status, ordered["session"].as_str()), (200, Some(part)), "{ordered}");
+        // And, the other way round, a fixed slot outside the request's session.
+        let (status, refused) = call(&app, "PUT", &fix, Some(&organizer), Some(&json!({"slot": other_part})));
+        assert_eq!((status, refused["error"]["field"].as_str()), (422, Some("slot")), "{refused}");
         let (status, refused) = call(&app, "PUT", &order(&signing), Some(&organizer), Some(&json!({"after": ["no-such-request"]})));
         assert_eq!((status, refused["error"]["field"].as_str()), (422, Some("after")), "{refused}");
         let (status, ordered) = call(&app, "PUT", &order(&signing), Some(&organizer), Some(&json!({"session": part, "after": [briefing]})));
