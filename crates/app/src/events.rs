@@ -961,6 +961,11 @@ impl Hub {
             .set_request_status(event_id, request_id, status)?)
     }
 
+    /// Whether the actor organizes the event (administrators organize every event).
+    pub fn organizes_event(&self, actor: &Actor, event_id: &str) -> AppResult<bool> {
+        Ok(organizes(actor, &self.snapshot(event_id)?))
+    }
+
     /// Every meeting of the event (organizers only), confirmed and cancelled.
     pub fn event_meetings(&self, actor: &Actor, event_id: &str) -> AppResult<Vec<Meeting>> {
         let snapshot = self.snapshot(event_id)?;

@@ -60,12 +60,16 @@ pub(crate) fn run(db: &str, requests: usize, quiet: bool) -> Result<Value> {
     if let Some(event) = &first_event {
         anonymous.push(("event detail", format!("/events/{event}")));
     }
-    let signed_in = [
+    let mut signed_in = vec![
         ("account", "/account".to_owned()),
         ("introductions inbox", "/introductions".to_owned()),
         ("post a listing", "/listings/new".to_owned()),
         ("admin", "/admin".to_owned()),
     ];
+    if let Some(event) = &first_event {
+        // The administrator organizes every event.
+        signed_in.push(("event organizer page", format!("/events/{event}/organize")));
+    }
 
     // A temporary administrator for the signed-in pages.
     let password = format!("bench-{}", random_hex(16)?);

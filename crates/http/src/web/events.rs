@@ -1,6 +1,7 @@
 //! Event pages: list, detail (register, request meetings, answer requests), and a party's
 //! agenda with every meeting in the event's time zone and in the viewer's, plus the
-//! calendar subscription link. Organizer tools (slots, tables, the scheduler) are in the API.
+//! calendar subscription link; for organizers, the meeting requests with their fixed slots,
+//! sessions and order, and the scheduler. Event setup (slots, tables) is in the API and CLI.
 
 use askama::Template;
 use axum::Extension;
@@ -8,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use bridgehub_app::{AppError, MeetingRequestInput, RegistrationInput, RequestAnswer};
+use bridgehub_app::{AppError, MeetingRequestInput, RegistrationInput, RequestAnswer, RequestOrderInput, ScheduleMode, ScheduleOptions};
 use bridgehub_store::{Event, Priority, RegistrationStatus, RequestStatus};
 use serde::Deserialize;
 
@@ -134,6 +135,8 @@ struct EventPage<'a> {
     mine: Vec<(String, String)>,
     requests: Vec<RequestRow>,
     notice: String,
+    /// The viewer organizes the event (a link to the organizer page).
+    organizer: bool,
 }
 
 /// `?done=` after a form.
@@ -158,8 +161,10 @@ pub(crate) async fn detail(
     let result = run(&state.hub, move |hub| {
         let details = hub.event_details(&id)?;
         let (mut can_register, mut mine, mut requests) = (Vec::new(), Vec::new(), Vec::new());
+        let mut organizer = false;
         if let Some(viewer) = &c.viewer {
             let actor = viewer.actor();
+            organizer = hub.organizes_event(&actor, &id)?;
             let registrations = hub.event_registrations(&actor, &id)?;
             let name = |party: &str| {
                 hub.organization(party)
@@ -190,11 +195,11 @@ pub(crate) async fn detail(
                 });
             }
         }
-        Ok((details, can_register, mine, requests))
+        Ok((details, can_register, mine, requests, organizer))
     })
     .await;
     match result {
-        Ok((details, can_register, mine, requests)) => render(&EventPage {
+        Ok((details, can_register, mine, requests, organizer)) => render(&EventPage {
             event: event_card(&ctx, &details.event),
             description: details.event.description.clone(),
             slots: details.slots.len(),
@@ -204,6 +209,7 @@ pub(crate) async fn detail(
             mine,
             requests,
             notice,
+            organizer,
             ctx: &ctx,
         }),
         Err(err) => app_error(&ctx, err),
@@ -409,4 +415,260 @@ pub(crate) async fn agenda(
         }),
         Err(err) => app_error(&ctx, err),
     }
+}
+
+/// One meeting request on the organizer page.
+pub(crate) struct PlanRow {
+    id: String,
+    from: String,
+    to: String,
+    priority: String,
+    status: String,
+    /// Where the latest schedule holds it, if it does.
+    scheduled: String,
+    fixed_slot: String,
+    session: String,
+    /// The requests it follows: ids, comma-separated (the form's value).
+    after_ids: String,
+    /// The same, named.
+    after_names: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "organize.html")]
+struct OrganizePage<'a> {
+    ctx: &'a Ctx,
+    event: EventCard,
+    /// (id, label) of every slot, in time order.
+    slots: Vec<(String, String)>,
+    rows: Vec<PlanRow>,
+    /// The latest scheduler run's figures: (name, value).
+    last_run: Vec<(String, String)>,
+    /// The scheduler job just queued, if any: (name, value).
+    job: Vec<(String, String)>,
+    notice: String,
+    errors: Vec<(String, String)>,
+}
+
+/// The figures of a scheduler run's summary (or a job's result) worth showing, labelled.
+fn run_facts(ctx: &Ctx, run: &serde_json::Value) -> Vec<(String, String)> {
+    let text = |key: &str| run.get(key).filter(|v| !v.is_null()).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
+    let mut facts = Vec::new();
+    if let Some(status) = text("status") {
+        facts.push((ctx.t("run-status"), status));
+    }
+    if let (Some(weight), Some(bound)) = (text("weight"), run.get("upper_bound").and_then(|b| b.as_f64())) {
+        facts.push((ctx.t("run-weight"), format!("{weight} / {bound:.1}")));
+    }
+    if let (Some(held), Some(asked)) = (text("meetings_scheduled"), text("meetings_requested")) {
+        facts.push((ctx.t("run-meetings"), format!("{held} / {asked}")));
+    }
+    if let Some(breaks) = text("breaks") {
+        facts.push((ctx.t("run-breaks"), breaks));
+    }
+    if let Some(without) = text("participants_without_meetings") {
+        facts.push((ctx.t("run-without"), without));
+    }
+    if let Some(reason) = text("reason").or_else(|| text("error")) {
+        facts.push((ctx.t("run-reason"), reason));
+    }
+    facts
+}
+
+fn slot_label(slot: &bridgehub_store::Slot) -> String {
+    format!("{} {}–{}", slot.day, slot.starts, slot.ends)
+}
+
+/// `?done=&job=` of the organizer page.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct OrganizeParams {
+    done: Option<String>,
+    job: Option<i64>,
+}
+
+/// Builds the organizer page (403 for a signed-in non-organizer, login for visitors);
+/// `job`: a scheduler job of this event to report on.
+async fn organize_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: String,
+    notice: String,
+    errors: Vec<(String, String)>,
+    job: Option<i64>,
+) -> Response {
+    let Some(viewer) = ctx.viewer.clone() else {
+        return to_login(ctx);
+    };
+    let actor = viewer.actor();
+    let c = ctx.clone();
+    let event = id.clone();
+    let result = run(&state.hub, move |hub| {
+        if !hub.organizes_event(&actor, &event)? {
+            return Err(AppError::Forbidden("only the event's organizers may see this page".into()));
+        }
+        let details = hub.event_details(&event)?;
+        let meetings = hub.event_meetings(&actor, &event)?;
+        let requests = hub.meeting_requests(&actor, &event)?;
+        let mut names = std::collections::HashMap::new();
+        let mut name = |party: &str| -> String {
+            names
+                .entry(party.to_owned())
+                .or_insert_with(|| super::pages::node_label(hub, party, c.locale).1)
+                .clone()
+        };
+        let labels: std::collections::HashMap<&str, String> =
+            details.slots.iter().map(|s| (s.id.as_str(), slot_label(s))).collect();
+        let pair: std::collections::HashMap<&str, (String, String)> = requests
+            .iter()
+            .map(|r| (r.id.as_str(), (r.from_party.clone(), r.to_party.clone())))
+            .collect();
+        let rows = requests
+            .iter()
+            .map(|r| PlanRow {
+                id: r.id.clone(),
+                from: name(&r.from_party),
+                to: name(&r.to_party),
+                priority: c.t(&format!("priority-{}", r.priority.code())),
+                status: c.vocab("request-status", r.status.code()),
+                scheduled: meetings
+                    .iter()
+                    .find(|m| m.request_id == r.id && m.status == bridgehub_store::MeetingStatus::Confirmed)
+                    .and_then(|m| labels.get(m.slot_id.as_str()).cloned())
+                    .unwrap_or_default(),
+                fixed_slot: r.fixed_slot.clone().unwrap_or_default(),
+                session: r.session.map(|p| p.code().to_owned()).unwrap_or_default(),
+                after_ids: r.after.join(", "),
+                after_names: r
+                    .after
+                    .iter()
+                    .map(|a| match pair.get(a.as_str()) {
+                        Some((from, to)) => format!("{} → {}", name(from), name(to)),
+                        None => a.clone(),
+                    })
+                    .collect(),
+            })
+            .collect::<Vec<_>>();
+        let job = job.map(|job| hub.schedule_job(&actor, &event, job)).transpose()?;
+        Ok((details, rows, job))
+    })
+    .await;
+    match result {
+        Ok((details, rows, job)) => {
+            let last_run = details.last_run.as_ref().map(|run| run_facts(ctx, run)).unwrap_or_default();
+            let status = if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+            let mut response = render(&OrganizePage {
+                event: event_card(ctx, &details.event),
+                slots: details.slots.iter().map(|s| (s.id.clone(), slot_label(s))).collect(),
+                rows,
+                last_run,
+                job: job
+                    .map(|job| {
+                        let mut facts = vec![(ctx.t("run-job"), format!("{} · {}", job.id, job.status))];
+                        facts.extend(job.result.as_ref().map(|r| run_facts(ctx, r)).unwrap_or_default());
+                        facts
+                    })
+                    .unwrap_or_default(),
+                notice,
+                errors,
+                ctx,
+            });
+            *response.status_mut() = status;
+            response
+        }
+        Err(err) => app_error(ctx, err),
+    }
+}
+
+/// `GET /events/{id}/organize`: the organizer's view of the meeting requests (where each
+/// is scheduled, fixed slots, sessions and order) and the scheduler.
+pub(crate) async fn organize(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    params: Result<Query<OrganizeParams>, QueryRejection>,
+) -> Response {
+    let params = params.map(|Query(p)| p).unwrap_or_default();
+    let notice = match params.done.as_deref() {
+        Some("saved") => ctx.t("organize-saved"),
+        Some("queued") => ctx.t("organize-queued"),
+        _ => String::new(),
+    };
+    organize_page(&state, &ctx, id, notice, Vec::new(), params.job).await
+}
+
+/// After an organizer's form: back to the page, or the page again with the problems.
+async fn organize_answer(state: &AppState, ctx: &Ctx, id: String, result: Result<String, AppError>) -> Response {
+    match result {
+        Ok(query) => see_other(&format!("/events/{id}/organize?{query}")),
+        Err(err) if super::pages::form_problem(&err) => {
+            let errors = super::pages::field_errors(ctx, &err);
+            organize_page(state, ctx, id, String::new(), errors, None).await
+        }
+        Err(err) => app_error(ctx, err),
+    }
+}
+
+/// `POST /events/{id}/organize/slot/{request}`: fixes a request to a slot (empty: frees it).
+pub(crate) async fn organize_slot(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((id, request)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let Some(viewer) = ctx.viewer.clone() else {
+        return to_login(&ctx);
+    };
+    let slot = FormData::parse(&body).opt("slot").filter(|s| !s.trim().is_empty());
+    let actor = viewer.actor();
+    let event = id.clone();
+    let result = run(&state.hub, move |hub| hub.fix_meeting_request(&actor, &event, &request, slot.as_deref())).await;
+    organize_answer(&state, &ctx, id, result.map(|_| "done=saved".to_owned())).await
+}
+
+/// `POST /events/{id}/organize/order/{request}`: a request's session and the requests it
+/// follows (ids, separated by commas or spaces).
+pub(crate) async fn organize_order(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((id, request)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let Some(viewer) = ctx.viewer.clone() else {
+        return to_login(&ctx);
+    };
+    let form = FormData::parse(&body);
+    let input = RequestOrderInput {
+        session: form.opt("session").filter(|s| !s.trim().is_empty()),
+        after: form
+            .get("after")
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    };
+    let actor = viewer.actor();
+    let event = id.clone();
+    let result = run(&state.hub, move |hub| hub.order_meeting_request(&actor, &event, &request, &input)).await;
+    organize_answer(&state, &ctx, id, result.map(|_| "done=saved".to_owned())).await
+}
+
+/// `POST /events/{id}/organize/schedule`: queues a scheduler run (the server's worker runs it).
+pub(crate) async fn organize_schedule(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let Some(viewer) = ctx.viewer.clone() else {
+        return to_login(&ctx);
+    };
+    let mode = match FormData::parse(&body).get("mode").as_str() {
+        "all" => ScheduleMode::All,
+        _ => ScheduleMode::MaxWeight,
+    };
+    let options = ScheduleOptions { mode, time_limit_secs: None, seed: None, max_iterations: None };
+    let actor = viewer.actor();
+    let event = id.clone();
+    let result = run(&state.hub, move |hub| hub.schedule_event(&actor, &event, &options)).await;
+    organize_answer(&state, &ctx, id, result.map(|job| format!("done=queued&job={job}"))).await
 }

@@ -61,6 +61,10 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
             post(events::answer),
         )
         .route("/events/{id}/agenda", get(events::agenda))
+        .route("/events/{id}/organize", get(events::organize))
+        .route("/events/{id}/organize/slot/{request}", post(events::organize_slot))
+        .route("/events/{id}/organize/order/{request}", post(events::organize_order))
+        .route("/events/{id}/organize/schedule", post(events::organize_schedule))
         .route("/thin-ties", get(pages::thin_ties))
         .route("/brokers", get(analytics::brokers))
         .route("/admin", get(account::admin))

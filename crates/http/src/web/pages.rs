@@ -1225,7 +1225,7 @@ pub(crate) fn form_problem(err: &AppError) -> bool {
     )
 }
 
-fn field_errors(ctx: &Ctx, err: &AppError) -> Vec<(String, String)> {
+pub(crate) fn field_errors(ctx: &Ctx, err: &AppError) -> Vec<(String, String)> {
     match err {
         AppError::Validation(errors) => errors
             .iter()

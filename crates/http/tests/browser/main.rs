@@ -637,6 +637,25 @@ async fn flows(ui: &Ui, hub: &Hub, b: &Actor, b_org: &str) {
     assert!(checked.contains("no-such-neutral") && checked.contains("id=\"coi-problem\""), "{checked}");
     ui.shot("17-conflict-check.png").await;
 
+    // The organizer page, reached from the event (A now administers, so organizes it too):
+    // the meeting is fixed to the other slot, the scheduler runs, and the page shows it there.
+    ui.go(&format!("/events/{event}")).await;
+    ui.click("#organize-link").await;
+    ui.arrive(&format!("/events/{event}/organize")).await;
+    let request = hub.meeting_requests(b, &event).expect("requests").into_iter().next().expect("the request").id;
+    let held = hub.event_meetings(b, &event).expect("meetings").into_iter().find(|m| m.request_id == request).expect("scheduled").slot_id;
+    let other = hub.event_details(&event).expect("event").slots.into_iter().find(|s| s.id != held).expect("another slot");
+    ui.choose(&format!("slot-{request}"), &other.id).await;
+    ui.click(&format!("li[data-id='{request}'] .slot-form button")).await;
+    ui.source_with("The next scheduler run keeps it").await;
+    ui.click("#schedule-submit").await;
+    ui.source_with("id=\"job-status\"").await;
+    assert!(hub.run_jobs_once("browser-test").expect("run the scheduler").is_some());
+    ui.go(&format!("/events/{event}/organize")).await;
+    let scheduled = ui.text(&format!("li[data-id='{request}'] .scheduled")).await;
+    assert!(scheduled.contains(&format!("{} {}", other.day, other.starts)), "moved to the fixed slot: {scheduled}");
+    ui.shot("18-organize-event.png").await;
+
     // The thin-tie map page embeds the analytics SVG.
     ui.go("/thin-ties").await;
     let src = ui

@@ -503,13 +503,16 @@ backend_tests! {
             forms.extend(post_forms(&client.get(page).body));
         }
         forms.extend(post_forms(&client.get(&format!("/events/{}", seeded.events[0])).body));
+        forms.extend(post_forms(&client.get(&format!("/events/{}/organize", seeded.events[0])).body));
         let meetings = format!("/events/{}/meetings", seeded.events[0]);
-        for expected in ["/logout", "/listings/new", "/account/delete", "/account/totp/begin", "/admin/import", "/introductions", &meetings] {
+        let schedule = format!("/events/{}/organize/schedule", seeded.events[0]);
+        for expected in ["/logout", "/listings/new", "/account/delete", "/account/totp/begin", "/admin/import", "/introductions", &meetings, &schedule] {
             assert!(forms.contains(expected), "the crawl found the form {expected}: {forms:?}");
         }
         forms.extend(["/signup".to_owned(), "/login".to_owned(), format!("/listings/{}/edit", seeded.member_listing),
             format!("/introductions/{}/withdraw", seeded.introductions[0]), "/account/totp/confirm".to_owned(),
-            format!("/events/{}/register", seeded.events[0]), format!("/events/{}/requests/x/accept", seeded.events[0])]);
+            format!("/events/{}/register", seeded.events[0]), format!("/events/{}/requests/x/accept", seeded.events[0]),
+            format!("/events/{}/organize/slot/x", seeded.events[0]), format!("/events/{}/organize/order/x", seeded.events[0])]);
         let good = client.token("/account");
         for form in &forms {
             for pairs in [vec![("title", "x")], vec![("_csrf", "0".repeat(64).as_str()), ("title", "x")]] {
@@ -525,6 +528,77 @@ backend_tests! {
         assert_eq!(client.post(&withdraw, &[("_csrf", &good)]).status, 303);
         assert_eq!(client.post("/logout", &[("_csrf", &good)]).status, 303);
         assert!(client.get("/account").status == 303, "logged out for real");
+    }
+
+    fn an_organizer_fixes_orders_and_schedules_meetings_from_the_organizer_page(db) {
+        let app = TestApp::spawn(&db);
+        let seeded = seed(&app);
+        let event = seeded.events[0].clone();
+        let page = format!("/events/{event}/organize");
+        let root = Actor::operator();
+        let slots = app.hub.add_event_slots(&root, &event, &[
+            serde_json::from_value(json!({"day": "2026-12-01", "starts": "09:00", "ends": "09:30"})).expect("slot"),
+            serde_json::from_value(json!({"day": "2026-12-01", "starts": "14:00", "ends": "14:30"})).expect("slot"),
+        ]).expect("slots");
+        app.hub.add_event_tables(&root, &event, &[serde_json::from_value(json!({"name": "T1"})).expect("table")]).expect("tables");
+        let parties: Vec<String> = app.hub.event_registrations(&root, &event).expect("registrations").into_iter().map(|r| r.party_id).collect();
+        let request = app.hub.request_meeting(&root, &event, &serde_json::from_value(json!({"from": parties[0], "to": parties[1], "priority": "must"})).expect("request")).expect("request");
+        app.hub.answer_meeting_request(&root, &event, &request.id, bridgehub_app::RequestAnswer::Accept).expect("accept");
+
+        // Visitors log in; members who do not organize the event get 403 and no link.
+        let mut visitor = Client::new(&app);
+        let reply = visitor.get(&page);
+        assert_eq!(reply.status, 303, "{}", reply.body);
+        let mut member = Client::new(&app);
+        member.log_in("saigon.cold.store@member.example");
+        assert_eq!(member.get(&page).status, 403);
+        assert!(!member.get(&format!("/events/{event}")).body.contains("id=\"organize-link\""));
+
+        let mut organizer = Client::new(&app);
+        organizer.log_in(&seeded.member_email);
+        assert!(organizer.get(&format!("/events/{event}")).body.contains(&format!("href=\"/events/{event}/organize\"")));
+        let shown = organizer.get(&page);
+        assert_eq!(shown.status, 200, "{}", shown.body);
+        assert!(shown.body.contains(&format!("data-id=\"{}\"", request.id)) && shown.body.contains("Kunming Fruit Import"), "{}", shown.body);
+        let token = hidden_value(&shown.body, "_csrf").expect("a form token");
+
+        // Fix the request to the afternoon slot.
+        let afternoon = slots.iter().find(|s| s.starts == "14:00").expect("afternoon slot").id.clone();
+        let reply = organizer.post(&format!("/events/{event}/organize/slot/{}", request.id), &[("_csrf", &token), ("slot", &afternoon)]);
+        assert_eq!((reply.status, reply.header("location")), (303, Some(format!("{page}?done=saved").as_str())));
+        let stored = |hub: &bridgehub_app::Hub| hub.meeting_requests(&root, &event).expect("requests").into_iter().find(|r| r.id == request.id).expect("request");
+        assert_eq!(stored(&app.hub).fixed_slot.as_deref(), Some(afternoon.as_str()));
+
+        // A bad part of the day: the page again, naming the problem; nothing stored.
+        let order = format!("/events/{event}/organize/order/{}", request.id);
+        let reply = organizer.post(&order, &[("_csrf", &token), ("session", "noon"), ("after", "")]);
+        assert_eq!(reply.status, 422, "{}", reply.body);
+        assert!(reply.body.contains("id=\"form-errors\"") && reply.body.contains("&#34;noon&#34; is not a part of the day"), "{}", reply.body);
+        assert!(stored(&app.hub).session.is_none());
+        // The morning would contradict the fixed afternoon slot: refused too.
+        assert_eq!(organizer.post(&order, &[("_csrf", &token), ("session", "am")]).status, 422);
+        let reply = organizer.post(&order, &[("_csrf", &token), ("session", "pm"), ("after", "")]);
+        assert_eq!(reply.status, 303, "{}", reply.body);
+        assert_eq!(stored(&app.hub).session, Some(bridgehub_app::DayPart::Pm));
+
+        // Run the scheduler from the page: queued, then its result and the meeting's slot shown.
+        let reply = organizer.post(&format!("/events/{event}/organize/schedule"), &[("_csrf", &token), ("mode", "max_weight")]);
+        let queued = reply.header("location").unwrap_or_default().to_owned();
+        assert!(reply.status == 303 && queued.starts_with(&format!("{page}?done=queued&job=")), "{} {queued}", reply.status);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        let done = loop {
+            let shown = organizer.get(&queued);
+            if shown.body.contains("id=\"last-run\"") {
+                assert!(shown.body.contains("id=\"job-status\""), "{}", shown.body);
+                break shown;
+            }
+            assert!(std::time::Instant::now() < deadline, "the scheduler run never finished: {}", shown.body);
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        };
+        assert!(done.body.contains("Scheduled: 2026-12-01 14:00–14:30"), "scheduled in the fixed slot: {}", done.body);
+        assert!(done.body.contains("Meetings scheduled / requested</dt><dd dir=\"auto\">1 / 1"), "{}", done.body);
+        let zh = organizer.get(&format!("{page}?lang=zh-Hans"));
+        assert!(zh.body.contains("活动管理") && zh.body.contains("已排程"), "{}", zh.body);
     }
 
     fn pages_carry_security_headers_and_speak_the_chosen_language(db) {
