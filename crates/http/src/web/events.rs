@@ -600,7 +600,8 @@ pub(crate) async fn organize(
 async fn organize_answer(state: &AppState, ctx: &Ctx, id: String, result: Result<String, AppError>) -> Response {
     match result {
         Ok(query) => see_other(&format!("/events/{id}/organize?{query}")),
-        Err(err) if super::pages::form_problem(&err) => {
+        // A refused value, or a scheduler run the event is not ready for (no slots or tables).
+        Err(err) if super::pages::form_problem(&err) || matches!(err, AppError::InvalidState(_)) => {
             let errors = super::pages::field_errors(ctx, &err);
             organize_page(state, ctx, id, String::new(), errors, None).await
         }

@@ -536,6 +536,12 @@ backend_tests! {
         let event = seeded.events[0].clone();
         let page = format!("/events/{event}/organize");
         let root = Actor::operator();
+        // Before the event has slots, a scheduler run is refused on the page, saying why.
+        let mut early = Client::new(&app);
+        early.log_in(&seeded.member_email);
+        let token = early.token(&page);
+        let reply = early.post(&format!("/events/{event}/organize/schedule"), &[("_csrf", &token), ("mode", "all")]);
+        assert!(reply.status == 422 && reply.body.contains("the event has no meeting slots yet"), "{} {}", reply.status, reply.body);
         let slots = app.hub.add_event_slots(&root, &event, &[
             serde_json::from_value(json!({"day": "2026-12-01", "starts": "09:00", "ends": "09:30"})).expect("slot"),
             serde_json::from_value(json!({"day": "2026-12-01", "starts": "14:00", "ends": "14:30"})).expect("slot"),
