@@ -48,6 +48,10 @@ pub struct DemoReport {
     pub people: usize,
     /// Ties generated.
     pub ties: usize,
+    /// Meeting requests of the demo event (0 when an earlier run made it).
+    pub event_requests: usize,
+    /// Meetings its scheduler run placed.
+    pub event_meetings: usize,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -354,7 +358,113 @@ fn ties(rng: &mut fastrand::Rng, orgs: &[Organization], people: &[Person]) -> Ap
     Ok(out)
 }
 
+/// The demo's matchmaking event (found by this title when the demo is built again).
+const DEMO_EVENT_TITLE: &str = "Greater Bay Area – ASEAN Agrifood & Cold Chain Matchmaking 2027";
+/// The account that organizes it: nobody knows its password (administrators organize every
+/// event anyway).
+const DEMO_ORGANIZER: &str = "events-team@demo.bridgehub.invalid";
+
 impl Hub {
+    /// The demo's matchmaking event: two days of 20-minute slots in Shenzhen, participants
+    /// from the Greater Bay Area and ASEAN in agrifood, logistics, trade and shipping,
+    /// meeting requests between them (most accepted), and one scheduler run. Returns the
+    /// requests made and the meetings placed; nothing when the event exists already.
+    fn demo_event(&self, rng: &mut fastrand::Rng, orgs: &[Organization], progress: &dyn Progress) -> AppResult<(usize, usize)> {
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.list_events(after.as_deref(), Some(200))?;
+            if page.iter().any(|e| e.record.title == DEMO_EVENT_TITLE) {
+                return Ok((0, 0));
+            }
+            match page.last() {
+                Some(last) if page.len() == 200 => after = Some(last.record.id.clone()),
+                _ => break,
+            }
+        }
+        progress.phase("demo event", None);
+        let root = crate::Actor::operator();
+        let organizer = match self.find_user_by_email(&root, DEMO_ORGANIZER)? {
+            Some(user) => user.id,
+            None => {
+                self.sign_up(&crate::SignUp {
+                    email: DEMO_ORGANIZER.into(),
+                    password: crate::accounts::random_hex(24)?,
+                    display_name: "Bridgehub events team".into(),
+                    locale: "en".into(),
+                    organization: None,
+                })?
+                .user_id
+            }
+        };
+        let setup: crate::EventSetup = serde_json::from_value(serde_json::json!({
+            "event": {"title": DEMO_EVENT_TITLE, "kind": "brokerage", "venue": "Shenzhen World Exhibition & Convention Center",
+                      "city": "Shenzhen", "country": "CN", "time_zone": "Asia/Shanghai",
+                      "starts_on": "2027-03-16", "ends_on": "2027-03-17", "status": "open",
+                      "description": "One-to-one meetings between importers, distributors, cold-chain and logistics providers of the Greater Bay Area and ASEAN: durian, mangosteen and seafood supply, cold storage, customs and halal certification."},
+            "sessions": [
+                {"day": "2027-03-16", "part": "am", "starts": "09:00", "ends": "12:00", "slot_minutes": 20},
+                {"day": "2027-03-16", "part": "pm", "starts": "14:00", "ends": "17:00", "slot_minutes": 20},
+                {"day": "2027-03-17", "part": "am", "starts": "09:00", "ends": "12:00", "slot_minutes": 20}],
+            "tables": (1..=12).map(|n| serde_json::json!({"name": format!("Table {n}")})).collect::<Vec<_>>(),
+            "rules": {"cross_country_only": true, "max_meetings": 8}
+        }))
+        .map_err(|e| AppError::Io(format!("demo event setup: {e}")))?;
+        let organizer_actor = crate::Actor { user_id: organizer, organizations: Vec::new(), is_admin: false };
+        let event = self.create_event_with_setup(&organizer_actor, &setup)?.event.id;
+
+        const COUNTRIES: [&str; 12] = ["CN", "HK", "MO", "VN", "TH", "MY", "ID", "PH", "SG", "KH", "LA", "MM"];
+        const SECTORS: [&str; 4] = ["agrifood", "logistics", "trade", "shipping"];
+        let mut candidates: Vec<&Organization> = orgs
+            .iter()
+            .filter(|o| COUNTRIES.contains(&o.country.as_str()))
+            .filter(|o| o.sectors.iter().any(|s| SECTORS.contains(&s.code())))
+            .collect();
+        candidates.sort_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
+        rng.shuffle(&mut candidates);
+        candidates.truncate(90);
+        for org in &candidates {
+            self.register_for_event(&root, &event, &crate::RegistrationInput { party: org.id.to_string(), unavailable: Vec::new() })?;
+        }
+        let mut requests = 0;
+        let mut pairs = std::collections::BTreeSet::new();
+        for _ in 0..600 {
+            if requests == 240 || candidates.len() < 2 {
+                break;
+            }
+            let (a, b) = (candidates[rng.usize(..candidates.len())], candidates[rng.usize(..candidates.len())]);
+            if a.country == b.country || !pairs.insert((a.id.as_str().min(b.id.as_str()), a.id.as_str().max(b.id.as_str()))) {
+                continue;
+            }
+            let priority = [crate::Priority::Must, crate::Priority::Should, crate::Priority::Should, crate::Priority::Nice][rng.usize(..4)];
+            let input = crate::MeetingRequestInput {
+                from: a.id.to_string(),
+                to: b.id.to_string(),
+                priority: Some(priority),
+                note: String::new(),
+            };
+            let request = self.request_meeting(&root, &event, &input)?;
+            requests += 1;
+            let answer = match rng.u8(..10) {
+                0 => crate::RequestAnswer::Decline,
+                1 => continue,
+                _ => crate::RequestAnswer::Accept,
+            };
+            self.answer_meeting_request(&root, &event, &request.id, answer)?;
+        }
+        progress.finish();
+        progress.phase("demo event: scheduling the meetings", None);
+        let options = crate::ScheduleOptions { mode: crate::ScheduleMode::MaxWeight, time_limit_secs: Some(3), seed: None, max_iterations: None };
+        self.schedule_event(&root, &event, &options)?;
+        self.run_jobs_once("demo")?;
+        progress.finish();
+        let meetings = self
+            .event_meetings(&root, &event)?
+            .iter()
+            .filter(|m| m.status == crate::MeetingStatus::Confirmed)
+            .count();
+        Ok((requests, meetings))
+    }
+
     /// Builds the demo hub into this store (upserting, so it can be re-run).
     pub fn build_demo(&self, options: DemoOptions, progress: &dyn Progress) -> AppResult<DemoReport> {
         let started = Instant::now();
@@ -392,8 +502,11 @@ impl Hub {
         records.extend(ties.into_iter().enumerate().map(|(i, t)| sourced("demo:ties", i, Parsed::Tie(t))));
         progress.finish();
         let import = self.import_records(read, ImportOptions::default(), started, progress)?;
+        let (event_requests, event_meetings) = self.demo_event(&mut rng, &orgs, progress)?;
         Ok(DemoReport {
             import,
+            event_requests,
+            event_meetings,
             universities: n_universities,
             generated_organizations: n_generated,
             corpus_records,

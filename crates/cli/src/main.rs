@@ -287,13 +287,15 @@ fn run(cli: Cli) -> Result<()> {
             if !quiet {
                 let size = std::fs::metadata(&config.db).map(|m| m.len()).unwrap_or(0);
                 eprintln!(
-                    "demo built in {:.1} s: {} universities, {} generated organizations, {} corpus records, {} people, {} ties; {} records stored; database {} ({:.1} MB)",
+                    "demo built in {:.1} s: {} universities, {} generated organizations, {} corpus records, {} people, {} ties, an event with {} meeting requests and {} meetings scheduled; {} records stored; database {} ({:.1} MB)",
                     report.elapsed.as_secs_f64(),
                     report.universities,
                     report.generated_organizations,
                     report.corpus_records,
                     report.people,
                     report.ties,
+                    report.event_requests,
+                    report.event_meetings,
                     report.import.records_stored,
                     config.db,
                     size as f64 / 1e6

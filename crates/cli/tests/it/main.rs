@@ -126,10 +126,25 @@ fn the_demo_covers_every_region_and_ten_listing_languages() {
     assert_eq!(kinds, 10, "every organization kind");
     let countries: i64 = conn.query_row("SELECT count(DISTINCT country) FROM organizations", [], |r| r.get(0)).unwrap();
     assert!(countries > 200, "organizations in {countries} countries");
+    // One matchmaking event, its requests between parties of different countries, and a
+    // schedule that holds many of them.
+    let event_counts = |conn: &rusqlite::Connection| -> (i64, i64, i64, i64) {
+        let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+        (
+            count("SELECT count(*) FROM events"),
+            count("SELECT count(*) FROM event_registrations"),
+            count("SELECT count(*) FROM meeting_requests"),
+            count("SELECT count(*) FROM meetings WHERE status = 'confirmed'"),
+        )
+    };
+    let (events, registered, requests, meetings) = event_counts(&conn);
+    assert_eq!(events, 1);
+    assert!(registered >= 40 && requests >= 100 && meetings >= 50, "{registered} registered, {requests} requests, {meetings} meetings");
     // Re-running the same seed changes nothing.
     let output = run(&db, &["demo", "--people", "500"]);
     assert!(output.status.success());
     assert_eq!(counts(&db), (orgs, people, listings, ties));
+    assert_eq!(event_counts(&conn), (events, registered, requests, meetings), "the event is not made twice");
 }
 
 #[test]
