@@ -15,6 +15,8 @@ pub(super) struct Facts {
     pub(super) domain: Vec<SlotSet>,
     /// Requests that may not move (fixed, or kept from a previous schedule).
     pub(super) frozen: Vec<bool>,
+    /// Fixed requests: not even an order repair moves them (a kept one it may).
+    pub(super) pinned: Vec<bool>,
     pub(super) cap: Vec<u32>,
     pub(super) by_participant: Vec<Vec<u32>>,
     /// Precedence lists per request: (predecessors, successors).
@@ -28,8 +30,11 @@ impl Facts {
         let mut preds = vec![Vec::new(); n];
         let mut succs = vec![Vec::new(); n];
         for &(i, j) in &problem.precedences {
-            preds[j].push(i as u32);
-            succs[i].push(j as u32);
+            // A pair given twice is one order.
+            if !preds[j].contains(&(i as u32)) {
+                preds[j].push(i as u32);
+                succs[i].push(j as u32);
+            }
         }
         Self {
             n_slots: problem.n_slots(),
@@ -42,6 +47,7 @@ impl Facts {
             weight: problem.requests.iter().map(|r| r.weight).collect(),
             domain: (0..n).map(|m| problem.domain(m)).collect(),
             frozen: problem.requests.iter().map(|r| r.fixed.is_some()).collect(),
+            pinned: problem.requests.iter().map(|r| r.fixed.is_some()).collect(),
             cap: (0..problem.participants.len())
                 .map(|p| problem.cap(p).min(u32::MAX as usize) as u32)
                 .collect(),

@@ -94,9 +94,10 @@ fn keep_previous(facts: &mut Facts, board: &mut Board, previous: &[Option<usize>
         }
         if board.free_slots(facts, m32) & (1 << t) != 0 && board.order_ok(facts, m32, t) {
             board.place(facts, m32, t);
-            // A request in an order stays movable: keeping its old slot must not cost the
-            // weight of a request that has to come before or after it.
-            facts.frozen[m] = facts.preds[m].is_empty() && facts.succs[m].is_empty();
+            // Kept: no move takes it elsewhere, except an order repair (`reorder_into`),
+            // so that keeping an old slot never costs the weight of a request that has to
+            // come before or after it.
+            facts.frozen[m] = true;
         }
     }
 }
@@ -226,7 +227,8 @@ impl Search<'_, '_> {
     /// Holds `m` in a slot that only its precedences keep it from: the held requests it
     /// must follow (held at or after that slot) or precede (held at or before it) move to
     /// other free slots that keep every order. Nothing is evicted, so the held weight grows
-    /// by `m`'s; when a request in the way cannot move, everything goes back.
+    /// by `m`'s; when a request in the way cannot move, everything goes back. Kept meetings
+    /// of a previous schedule may move here (fixed ones never): the order comes first.
     fn reorder_into(&mut self, m: u32) -> bool {
         let facts = self.facts;
         let (preds, succs) = (&facts.preds[m as usize], &facts.succs[m as usize]);
@@ -248,8 +250,12 @@ impl Search<'_, '_> {
             let mut after: Vec<u32> = succs.iter().copied().filter(|&x| at(x) != NONE && at(x) as usize <= t).collect();
             before.sort_by_key(|&x| std::cmp::Reverse(at(x)));
             after.sort_by_key(|&x| at(x));
+            // A request on both sides (an order cycle) cannot be moved out of the way.
+            if before.iter().any(|x| after.contains(x)) {
+                continue;
+            }
             let in_way: Vec<u32> = before.into_iter().chain(after).collect();
-            if in_way.is_empty() || in_way.len() > 4 || in_way.iter().any(|&x| facts.frozen[x as usize]) {
+            if in_way.is_empty() || in_way.len() > 4 || in_way.iter().any(|&x| facts.pinned[x as usize]) {
                 continue;
             }
             let old: Vec<(u32, usize)> = in_way.iter().map(|&x| (x, self.board.remove(facts, x))).collect();

@@ -394,3 +394,31 @@ fn max_weight_moves_a_held_meeting_out_of_the_way_of_a_precedence() {
         }
     }
 }
+
+/// An order cycle or a pair given twice (a file can say either; a race between two
+/// organizers could store a cycle) never breaks a `max_weight` run: its result is valid and
+/// holds one meeting of the cycle.
+#[test]
+fn max_weight_survives_an_order_cycle_and_a_repeated_pair() {
+    let participant = Participant { unavailable: 0, max_meetings: None };
+    let request = |b: usize| Request { a: 0, b, weight: 10, session: SessionRule::Any, fixed: None };
+    for precedences in [vec![(0, 1), (1, 0)], vec![(0, 1), (0, 1), (1, 0)], vec![(0, 1), (0, 1)]] {
+        let problem = Problem {
+            slots: vec![Session::Am, Session::Am, Session::Pm, Session::Pm],
+            tables: 2,
+            participants: vec![participant.clone(), participant.clone(), participant.clone()],
+            requests: vec![request(1), request(2)],
+            precedences: precedences.clone(),
+            mode: Mode::MaxWeight,
+        };
+        let cycle = precedences.contains(&(1, 0));
+        for previous in [None, Some(vec![Some(1), Some(0)]), Some(vec![Some(0), Some(1)])] {
+            for seed in 0..4 {
+                let outcome = solve(&problem, &Params { seed, previous: previous.clone(), ..params(5_000) });
+                assert_valid(&problem, &outcome);
+                let held = outcome.assignments.len();
+                assert_eq!(held, if cycle { 1 } else { 2 }, "{precedences:?}, previous {previous:?}, seed {seed}");
+            }
+        }
+    }
+}
