@@ -454,8 +454,9 @@ impl Hub {
         progress.finish();
         progress.phase("demo event: scheduling the meetings", None);
         let options = crate::ScheduleOptions { mode: crate::ScheduleMode::MaxWeight, time_limit_secs: Some(3), seed: None, max_iterations: None };
-        self.schedule_event(&root, &event, &options)?;
-        self.run_jobs_once("demo")?;
+        let job = self.schedule_event(&root, &event, &options)?;
+        // Jobs run oldest first: a database that had others queued runs those too.
+        while self.schedule_job(&root, &event, job)?.status == "queued" && self.run_jobs_once("demo")?.is_some() {}
         progress.finish();
         let meetings = self
             .event_meetings(&root, &event)?

@@ -355,6 +355,22 @@ fn order_path(snapshot: &EventSnapshot, from: &str, to: &str) -> Option<Vec<Stri
     None
 }
 
+/// When `earlier` must come before `later` and both are fixed to slots that do not keep
+/// that order: the problem, naming both.
+fn fixed_out_of_order(snapshot: &EventSnapshot, earlier: &MeetingRequest, later: &MeetingRequest) -> Option<String> {
+    let position = |slot: &Option<String>| slot.as_deref().and_then(|id| snapshot.slots.iter().position(|s| s.id == id));
+    match (position(&earlier.fixed_slot), position(&later.fixed_slot)) {
+        (Some(first), Some(second)) if first >= second => Some(format!(
+            "\"{}\" is fixed to slot \"{}\", which is not before slot \"{}\" of \"{}\"",
+            earlier.id,
+            earlier.fixed_slot.as_deref().unwrap_or_default(),
+            later.fixed_slot.as_deref().unwrap_or_default(),
+            later.id
+        )),
+        _ => None,
+    }
+}
+
 fn part_name(part: DayPart) -> &'static str {
     match part {
         DayPart::Am => "morning",
@@ -754,6 +770,21 @@ impl Hub {
             {
                 return Err(invalid("slot", format!("the request is held only in the {}", part_name(part))));
             }
+            // Its order with other fixed requests, as if it were fixed there.
+            let mut fixed = request.clone();
+            fixed.fixed_slot = Some(slot_id.to_owned());
+            for other in &snapshot.requests {
+                let problem = if fixed.after.contains(&other.id) {
+                    fixed_out_of_order(&snapshot, other, &fixed)
+                } else if other.after.contains(&fixed.id) {
+                    fixed_out_of_order(&snapshot, &fixed, other)
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
+                    return Err(invalid("slot", problem));
+                }
+            }
             for party in [&request.from_party, &request.to_party] {
                 if let Some(registration) = snapshot.registrations.iter().find(|r| &r.party_id == party)
                     && registration.unavailable.iter().any(|s| s == slot_id)
@@ -806,11 +837,13 @@ impl Hub {
             }
         }
         let mut after: Vec<String> = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
         for id in &input.after {
             let id = id.trim();
-            if after.iter().any(|a| a == id) {
+            if seen.contains(&id) {
                 continue;
             }
+            seen.push(id);
             if id == request_id {
                 errors.push(FieldError::new("after", "a request cannot be held after itself"));
             } else if !snapshot.requests.iter().any(|r| r.id == id) {
@@ -820,6 +853,13 @@ impl Hub {
                     "after",
                     format!("\"{id}\" is already held after this request ({}): the order would make a cycle", path.join(" after ")),
                 ));
+            } else if let Some(problem) = snapshot
+                .requests
+                .iter()
+                .find(|r| r.id == id)
+                .and_then(|earlier| fixed_out_of_order(&snapshot, earlier, request))
+            {
+                errors.push(FieldError::new("after", problem));
             } else {
                 after.push(id.to_owned());
             }

@@ -379,7 +379,9 @@ pub trait EventStore {
     fn upsert_registration(&self, registration: &Registration) -> Result<Registration>;
     /// The registration a calendar feed token belongs to.
     fn registration_by_feed_token(&self, token: &str) -> Result<Option<Registration>>;
-    /// Adds a meeting request; [`StoreError::IdTaken`] when the same pair exists already.
+    /// Adds a meeting request; [`StoreError::IdTaken`] when the same pair exists already. A
+    /// new request is stored free (no fixed slot, session or order): organizers set those
+    /// with [`EventStore::set_request_fixed_slot`] and [`EventStore::set_request_order`].
     fn insert_meeting_request(&self, request: &MeetingRequest) -> Result<MeetingRequest>;
     /// Fixes a request to one of its event's slots (`None`: frees it); the scheduler
     /// keeps a fixed request in its slot.

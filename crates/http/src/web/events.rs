@@ -548,7 +548,8 @@ async fn organize_page(
                     .collect(),
             })
             .collect::<Vec<_>>();
-        let job = job.map(|job| hub.schedule_job(&actor, &event, job)).transpose()?;
+        // A job of another event or one no longer known is not reported on (not a 404).
+        let job = job.and_then(|job| hub.schedule_job(&actor, &event, job).ok());
         Ok((details, rows, job))
     })
     .await;

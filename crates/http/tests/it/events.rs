@@ -311,6 +311,16 @@ backend_tests! {
         let (status, refused) = call(&app, "PUT", &order(&briefing), Some(&organizer), Some(&json!({"session": part, "after": [signing]})));
         assert_eq!((status, refused["error"]["field"].as_str()), (422, Some("after")), "{refused}");
         assert!(refused["error"]["message"].as_str().unwrap().contains("cycle"), "{refused}");
+        // Fixed slots that contradict the order are refused: the briefing fixed to the later
+        // slot, then the signing to the earlier one.
+        let slot_at = |time: &str| starts.iter().find(|(_, at)| at.as_str() == time).map(|(id, _)| id.clone()).unwrap();
+        let (first, second) = (slot_at(&expected.0), slot_at(&expected.1));
+        let fix = |request: &str| format!("{base}/requests/{request}/slot");
+        assert_eq!(call(&app, "PUT", &fix(&briefing), Some(&organizer), Some(&json!({"slot": second}))).0, 200);
+        let (status, refused) = call(&app, "PUT", &fix(&signing), Some(&organizer), Some(&json!({"slot": first})));
+        assert_eq!((status, refused["error"]["field"].as_str()), (422, Some("slot")), "{refused}");
+        assert!(refused["error"]["message"].as_str().unwrap().contains("not before"), "{refused}");
+        assert_eq!(call(&app, "PUT", &fix(&briefing), Some(&organizer), Some(&json!({"slot": null}))).0, 200);
         let (_, requests) = call(&app, "GET", &format!("{base}/requests"), Some(&organizer), None);
         let stored = requests.as_array().unwrap().iter().find(|r| r["id"] == briefing.as_str()).unwrap().clone();
         assert_eq!((stored["session"].as_str(), stored["after"].clone()), (Some(part), json!([])), "{stored}");

@@ -603,6 +603,7 @@ backend_tests! {
         };
         assert!(done.body.contains("Scheduled: 2026-12-01 14:00–14:30"), "scheduled in the fixed slot: {}", done.body);
         assert!(done.body.contains("Meetings scheduled / requested</dt><dd dir=\"auto\">1 / 1"), "{}", done.body);
+        assert_eq!(organizer.get(&format!("{page}?job=999999")).status, 200, "an unknown job is not reported on");
         let zh = organizer.get(&format!("{page}?lang=zh-Hans"));
         assert!(zh.body.contains("活动管理") && zh.body.contains("已排程"), "{}", zh.body);
     }
