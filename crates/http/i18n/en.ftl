@@ -341,3 +341,4 @@ run-meetings = Meetings scheduled / requested
 run-breaks = Idle gaps between meetings
 run-without = Participants left without a meeting
 run-reason = Reason
+previous-page = Previous page

@@ -341,3 +341,4 @@ run-meetings = 已安排 / 已请求的会谈
 run-breaks = 会谈之间的空档
 run-without = 没有会谈的参与者
 run-reason = 原因
+previous-page = 上一页

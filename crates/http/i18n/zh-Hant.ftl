@@ -341,3 +341,4 @@ run-meetings = 已安排 / 已請求的會談
 run-breaks = 會談之間的空檔
 run-without = 沒有會談的參與者
 run-reason = 原因
+previous-page = 上一頁

@@ -442,6 +442,11 @@ struct OrganizePage<'a> {
     /// (id, label) of every slot, in time order.
     slots: Vec<(String, String)>,
     rows: Vec<PlanRow>,
+    /// This page of requests (from 0), its range (`41–80 / 240`) and its neighbours.
+    page: usize,
+    range: String,
+    previous_page: Option<usize>,
+    next_page: Option<usize>,
     /// The latest scheduler run's figures: (name, value).
     last_run: Vec<(String, String)>,
     /// The scheduler job just queued, if any: (name, value).
@@ -479,12 +484,16 @@ fn slot_label(slot: &bridgehub_store::Slot) -> String {
     format!("{} {}–{}", slot.day, slot.starts, slot.ends)
 }
 
-/// `?done=&job=` of the organizer page.
+/// `?done=&job=&page=` of the organizer page.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct OrganizeParams {
     done: Option<String>,
     job: Option<i64>,
+    page: Option<usize>,
 }
+
+/// Meeting requests per organizer page (a large event has hundreds).
+const PLAN_ROWS: usize = 40;
 
 /// Builds the organizer page (403 for a signed-in non-organizer, login for visitors);
 /// `job`: a scheduler job of this event to report on.
@@ -495,6 +504,7 @@ async fn organize_page(
     notice: String,
     errors: Vec<(String, String)>,
     job: Option<i64>,
+    page: usize,
 ) -> Response {
     let Some(viewer) = ctx.viewer.clone() else {
         return to_login(ctx);
@@ -522,8 +532,12 @@ async fn organize_page(
             .iter()
             .map(|r| (r.id.as_str(), (r.from_party.clone(), r.to_party.clone())))
             .collect();
+        let total = requests.len();
+        let page = page.min(total.saturating_sub(1) / PLAN_ROWS);
         let rows = requests
             .iter()
+            .skip(page * PLAN_ROWS)
+            .take(PLAN_ROWS)
             .map(|r| PlanRow {
                 id: r.id.clone(),
                 from: name(&r.from_party),
@@ -550,16 +564,24 @@ async fn organize_page(
             .collect::<Vec<_>>();
         // A job of another event or one no longer known is not reported on (not a 404).
         let job = job.and_then(|job| hub.schedule_job(&actor, &event, job).ok());
-        Ok((details, rows, job))
+        Ok((details, rows, job, page, total))
     })
     .await;
     match result {
-        Ok((details, rows, job)) => {
+        Ok((details, rows, job, page, total)) => {
             let last_run = details.last_run.as_ref().map(|run| run_facts(ctx, run)).unwrap_or_default();
             let status = if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
             let mut response = render(&OrganizePage {
                 event: event_card(ctx, &details.event),
                 slots: details.slots.iter().map(|s| (s.id.clone(), slot_label(s))).collect(),
+                range: if total == 0 {
+                    String::new()
+                } else {
+                    format!("{}–{} / {total}", page * PLAN_ROWS + 1, (page * PLAN_ROWS + PLAN_ROWS).min(total))
+                },
+                previous_page: (page > 0).then(|| page - 1),
+                next_page: ((page + 1) * PLAN_ROWS < total).then_some(page + 1),
+                page,
                 rows,
                 last_run,
                 job: job
@@ -594,17 +616,18 @@ pub(crate) async fn organize(
         Some("queued") => ctx.t("organize-queued"),
         _ => String::new(),
     };
-    organize_page(&state, &ctx, id, notice, Vec::new(), params.job).await
+    organize_page(&state, &ctx, id, notice, Vec::new(), params.job, params.page.unwrap_or(0)).await
 }
 
 /// After an organizer's form: back to the page, or the page again with the problems.
-async fn organize_answer(state: &AppState, ctx: &Ctx, id: String, result: Result<String, AppError>) -> Response {
+async fn organize_answer(state: &AppState, ctx: &Ctx, id: String, page: usize, result: Result<String, AppError>) -> Response {
     match result {
+        Ok(query) if page > 0 => see_other(&format!("/events/{id}/organize?{query}&page={page}")),
         Ok(query) => see_other(&format!("/events/{id}/organize?{query}")),
         // A refused value, or a scheduler run the event is not ready for (no slots or tables).
         Err(err) if super::pages::form_problem(&err) || matches!(err, AppError::InvalidState(_)) => {
             let errors = super::pages::field_errors(ctx, &err);
-            organize_page(state, ctx, id, String::new(), errors, None).await
+            organize_page(state, ctx, id, String::new(), errors, None, page).await
         }
         Err(err) => app_error(ctx, err),
     }
@@ -620,11 +643,13 @@ pub(crate) async fn organize_slot(
     let Some(viewer) = ctx.viewer.clone() else {
         return to_login(&ctx);
     };
-    let slot = FormData::parse(&body).opt("slot").filter(|s| !s.trim().is_empty());
+    let form = FormData::parse(&body);
+    let page = form.get("page").parse().unwrap_or(0);
+    let slot = form.opt("slot").filter(|s| !s.trim().is_empty());
     let actor = viewer.actor();
     let event = id.clone();
     let result = run(&state.hub, move |hub| hub.fix_meeting_request(&actor, &event, &request, slot.as_deref())).await;
-    organize_answer(&state, &ctx, id, result.map(|_| "done=saved".to_owned())).await
+    organize_answer(&state, &ctx, id, page, result.map(|_| "done=saved".to_owned())).await
 }
 
 /// `POST /events/{id}/organize/order/{request}`: a request's session and the requests it
@@ -639,6 +664,7 @@ pub(crate) async fn organize_order(
         return to_login(&ctx);
     };
     let form = FormData::parse(&body);
+    let page = form.get("page").parse().unwrap_or(0);
     let input = RequestOrderInput {
         session: form.opt("session").filter(|s| !s.trim().is_empty()),
         after: form
@@ -651,7 +677,7 @@ pub(crate) async fn organize_order(
     let actor = viewer.actor();
     let event = id.clone();
     let result = run(&state.hub, move |hub| hub.order_meeting_request(&actor, &event, &request, &input)).await;
-    organize_answer(&state, &ctx, id, result.map(|_| "done=saved".to_owned())).await
+    organize_answer(&state, &ctx, id, page, result.map(|_| "done=saved".to_owned())).await
 }
 
 /// `POST /events/{id}/organize/schedule`: queues a scheduler run (the server's worker runs it).
@@ -672,5 +698,5 @@ pub(crate) async fn organize_schedule(
     let actor = viewer.actor();
     let event = id.clone();
     let result = run(&state.hub, move |hub| hub.schedule_event(&actor, &event, &options)).await;
-    organize_answer(&state, &ctx, id, result.map(|job| format!("done=queued&job={job}"))).await
+    organize_answer(&state, &ctx, id, 0, result.map(|job| format!("done=queued&job={job}"))).await
 }

@@ -604,6 +604,37 @@ backend_tests! {
         assert!(done.body.contains("Scheduled: 2026-12-01 14:00–14:30"), "scheduled in the fixed slot: {}", done.body);
         assert!(done.body.contains("Meetings scheduled / requested</dt><dd dir=\"auto\">1 / 1"), "{}", done.body);
         assert_eq!(organizer.get(&format!("{page}?job=999999")).status, 200, "an unknown job is not reported on");
+
+        // A large event's requests come 40 to a page; a form sends the organizer back to its page.
+        let mut parties = parties.clone();
+        for n in 0..6 {
+            let id = format!("org-plan-{n}");
+            let (status, body) = app.post("/api/v1/organizations", &org_body(&id, "TH"));
+            assert_eq!(status, 201, "{body}");
+            app.hub.register_for_event(&root, &event, &bridgehub_app::RegistrationInput { party: id.clone(), unavailable: vec![] }).expect("register");
+            parties.push(id);
+        }
+        let mut made = 1;
+        'pairs: for from in &parties {
+            for to in &parties {
+                if from != to && !(from == &parties[0] && to == &parties[1]) {
+                    let input = serde_json::from_value(json!({"from": from, "to": to})).expect("request");
+                    app.hub.request_meeting(&root, &event, &input).expect("request");
+                    made += 1;
+                    if made == 45 {
+                        break 'pairs;
+                    }
+                }
+            }
+        }
+        let first = organizer.get(&page);
+        assert!(first.body.contains("1–40 / 45") && first.body.contains(&format!("href=\"{page}?page=1\"")), "{}", first.body);
+        let second = organizer.get(&format!("{page}?page=1"));
+        assert!(second.body.contains("41–45 / 45") && second.body.contains(&format!("href=\"{page}?page=0\"")), "{}", second.body);
+        assert_eq!(second.body.matches("class=\"card plan-request\"").count(), 5);
+        let on_second = second.body.split("data-id=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("a request on page 2").to_owned();
+        let reply = organizer.post(&format!("/events/{event}/organize/slot/{on_second}"), &[("_csrf", &token), ("slot", ""), ("page", "1")]);
+        assert_eq!((reply.status, reply.header("location")), (303, Some(format!("{page}?done=saved&page=1").as_str())));
         let zh = organizer.get(&format!("{page}?lang=zh-Hans"));
         assert!(zh.body.contains("活动管理") && zh.body.contains("已排程"), "{}", zh.body);
     }
