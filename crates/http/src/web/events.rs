@@ -442,6 +442,10 @@ struct OrganizePage<'a> {
     /// (id, label) of every slot, in time order.
     slots: Vec<(String, String)>,
     rows: Vec<PlanRow>,
+    /// Slots and tables so far, and the event's first day (the session form's default).
+    slot_count: usize,
+    table_count: usize,
+    first_day: String,
     /// This page of requests (from 0), its range (`41–80 / 240`) and its neighbours.
     page: usize,
     range: String,
@@ -574,6 +578,9 @@ async fn organize_page(
             let mut response = render(&OrganizePage {
                 event: event_card(ctx, &details.event),
                 slots: details.slots.iter().map(|s| (s.id.clone(), slot_label(s))).collect(),
+                slot_count: details.slots.len(),
+                table_count: details.tables.len(),
+                first_day: details.event.starts_on.clone(),
                 range: if total == 0 {
                     String::new()
                 } else {
@@ -614,6 +621,9 @@ pub(crate) async fn organize(
     let notice = match params.done.as_deref() {
         Some("saved") => ctx.t("organize-saved"),
         Some("queued") => ctx.t("organize-queued"),
+        Some("created") => ctx.t("organize-created"),
+        Some("slots") => ctx.t("organize-slots-added"),
+        Some("tables") => ctx.t("organize-tables-added"),
         _ => String::new(),
     };
     organize_page(&state, &ctx, id, notice, Vec::new(), params.job, params.page.unwrap_or(0)).await
@@ -699,4 +709,195 @@ pub(crate) async fn organize_schedule(
     let event = id.clone();
     let result = run(&state.hub, move |hub| hub.schedule_event(&actor, &event, &options)).await;
     organize_answer(&state, &ctx, id, 0, result.map(|job| format!("done=queued&job={job}"))).await
+}
+
+/// What the event form holds (kept as typed when it is shown again with problems).
+#[derive(Debug, Default)]
+pub(crate) struct EventForm {
+    title: String,
+    kind: String,
+    venue: String,
+    city: String,
+    country: String,
+    time_zone: String,
+    starts_on: String,
+    ends_on: String,
+    description: String,
+    status: String,
+}
+
+impl EventForm {
+    fn from_form(form: &FormData) -> EventForm {
+        EventForm {
+            title: form.get("title"),
+            kind: form.get("kind"),
+            venue: form.get("venue"),
+            city: form.get("city"),
+            country: form.get("country").trim().to_uppercase(),
+            time_zone: form.get("time_zone").trim().to_owned(),
+            starts_on: form.get("starts_on"),
+            ends_on: form.get("ends_on"),
+            description: form.get("description"),
+            status: form.get("status"),
+        }
+    }
+
+    /// The use case's input, or the fields whose codes are unknown.
+    fn input(&self) -> Result<bridgehub_app::EventInput, Vec<(String, String)>> {
+        let mut errors = Vec::new();
+        let kind = bridgehub_store::EventKind::parse(&self.kind);
+        if kind.is_none() {
+            errors.push(("kind".to_owned(), format!("\"{}\" is not a kind of event", self.kind)));
+        }
+        let status = match self.status.as_str() {
+            "" => None,
+            code => {
+                let status = bridgehub_store::EventStatus::parse(code);
+                if status.is_none() {
+                    errors.push(("status".to_owned(), format!("\"{code}\" is not an event status")));
+                }
+                status
+            }
+        };
+        match kind {
+            Some(kind) if errors.is_empty() => Ok(bridgehub_app::EventInput {
+                title: self.title.clone(),
+                kind,
+                venue: self.venue.clone(),
+                city: self.city.clone(),
+                country: self.country.clone(),
+                time_zone: self.time_zone.clone(),
+                starts_on: self.starts_on.clone(),
+                ends_on: self.ends_on.clone(),
+                description: self.description.clone(),
+                status,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "event_form.html")]
+struct EventFormPage<'a> {
+    ctx: &'a Ctx,
+    form: EventForm,
+    /// (code, label) of each kind and status.
+    kinds: Vec<(String, String)>,
+    statuses: Vec<(String, String)>,
+    errors: Vec<(String, String)>,
+}
+
+fn event_form_page(ctx: &Ctx, form: EventForm, errors: Vec<(String, String)>) -> Response {
+    let kinds = ["brokerage", "conference", "exhibition", "seminar", "forum"]
+        .iter()
+        .map(|code| ((*code).to_owned(), ctx.vocab("event-kind", code)))
+        .collect();
+    let statuses = ["open", "draft"]
+        .iter()
+        .map(|code| ((*code).to_owned(), ctx.vocab("event-status", code)))
+        .collect();
+    let status = if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+    let mut response = render(&EventFormPage { ctx, form, kinds, statuses, errors });
+    *response.status_mut() = status;
+    response
+}
+
+/// `GET /events/new`: the form that creates an event (any signed-in user; they organize it).
+pub(crate) async fn new_event(Extension(ctx): Extension<Ctx>) -> Response {
+    if ctx.viewer.is_none() {
+        return to_login(&ctx);
+    }
+    let form = EventForm { kind: "brokerage".into(), status: "open".into(), ..EventForm::default() };
+    event_form_page(&ctx, form, Vec::new())
+}
+
+/// `POST /events/new`: creates the event, then its organizer page (to add slots and tables).
+pub(crate) async fn create_event(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, body: Bytes) -> Response {
+    let Some(viewer) = ctx.viewer.clone() else {
+        return to_login(&ctx);
+    };
+    let form = EventForm::from_form(&FormData::parse(&body));
+    let input = match form.input() {
+        Ok(input) => input,
+        Err(errors) => return event_form_page(&ctx, form, errors),
+    };
+    let actor = viewer.actor();
+    match run(&state.hub, move |hub| hub.create_event(&actor, &input)).await {
+        Ok(event) => see_other(&format!("/events/{}/organize?done=created", event.record.id)),
+        Err(err) if super::pages::form_problem(&err) => {
+            let errors = super::pages::field_errors(&ctx, &err);
+            event_form_page(&ctx, form, errors)
+        }
+        Err(err) => app_error(&ctx, err),
+    }
+}
+
+/// `POST /events/{id}/organize/session`: cuts a half-day session into slots.
+pub(crate) async fn organize_session(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let Some(viewer) = ctx.viewer.clone() else {
+        return to_login(&ctx);
+    };
+    let form = FormData::parse(&body);
+    let part = bridgehub_store::DayPart::parse(&form.get("part"));
+    let minutes = form.get("slot_minutes").trim().parse::<u32>();
+    let result = match (part, minutes) {
+        (Some(part), Ok(slot_minutes)) => {
+            let template = bridgehub_app::SessionTemplate {
+                day: form.get("day"),
+                part,
+                starts: form.get("starts"),
+                ends: form.get("ends"),
+                slot_minutes,
+            };
+            let actor = viewer.actor();
+            let event = id.clone();
+            run(&state.hub, move |hub| hub.generate_event_slots(&actor, &event, &[template])).await
+        }
+        (None, _) => Err(AppError::Validation(vec![bridgehub_domain::FieldError::new("part", "use am or pm")])),
+        (_, Err(_)) => Err(AppError::Validation(vec![bridgehub_domain::FieldError::new(
+            "slot_minutes",
+            "must be a whole number of minutes",
+        )])),
+    };
+    organize_answer(&state, &ctx, id, 0, result.map(|_| "done=slots".to_owned())).await
+}
+
+/// `POST /events/{id}/organize/tables`: adds numbered tables (`Table 4`, `Table 5`, ...).
+pub(crate) async fn organize_tables(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let Some(viewer) = ctx.viewer.clone() else {
+        return to_login(&ctx);
+    };
+    let form = FormData::parse(&body);
+    let count = form.get("count").trim().parse::<usize>().ok().filter(|n| (1..=200).contains(n));
+    let capacity = form.get("capacity").trim().parse::<u32>();
+    let name = form.get("name").trim().to_owned();
+    let actor = viewer.actor();
+    let event = id.clone();
+    let result = match (count, capacity) {
+        (Some(count), Ok(capacity)) => {
+            run(&state.hub, move |hub| {
+                let first = hub.event_details(&event)?.tables.len() + 1;
+                let prefix = if name.is_empty() { "Table".to_owned() } else { name };
+                let tables: Vec<bridgehub_app::TableInput> = (first..first + count)
+                    .map(|n| bridgehub_app::TableInput { name: format!("{prefix} {n}"), capacity })
+                    .collect();
+                hub.add_event_tables(&actor, &event, &tables)
+            })
+            .await
+        }
+        (None, _) => Err(AppError::Validation(vec![bridgehub_domain::FieldError::new("count", "must be a number from 1 to 200")])),
+        (_, Err(_)) => Err(AppError::Validation(vec![bridgehub_domain::FieldError::new("capacity", "must be a whole number")])),
+    };
+    organize_answer(&state, &ctx, id, 0, result.map(|_| "done=tables".to_owned())).await
 }

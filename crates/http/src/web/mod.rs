@@ -53,6 +53,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
             post(account::answer_introduction),
         )
         .route("/events", get(events::list))
+        .route("/events/new", get(events::new_event).post(events::create_event))
         .route("/events/{id}", get(events::detail))
         .route("/events/{id}/register", post(events::register))
         .route("/events/{id}/meetings", post(events::request_meeting))
@@ -65,6 +66,8 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route("/events/{id}/organize/slot/{request}", post(events::organize_slot))
         .route("/events/{id}/organize/order/{request}", post(events::organize_order))
         .route("/events/{id}/organize/schedule", post(events::organize_schedule))
+        .route("/events/{id}/organize/session", post(events::organize_session))
+        .route("/events/{id}/organize/tables", post(events::organize_tables))
         .route("/thin-ties", get(pages::thin_ties))
         .route("/brokers", get(analytics::brokers))
         .route("/admin", get(account::admin))

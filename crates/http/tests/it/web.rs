@@ -512,7 +512,8 @@ backend_tests! {
         forms.extend(["/signup".to_owned(), "/login".to_owned(), format!("/listings/{}/edit", seeded.member_listing),
             format!("/introductions/{}/withdraw", seeded.introductions[0]), "/account/totp/confirm".to_owned(),
             format!("/events/{}/register", seeded.events[0]), format!("/events/{}/requests/x/accept", seeded.events[0]),
-            format!("/events/{}/organize/slot/x", seeded.events[0]), format!("/events/{}/organize/order/x", seeded.events[0])]);
+            format!("/events/{}/organize/slot/x", seeded.events[0]), format!("/events/{}/organize/order/x", seeded.events[0]),
+            "/events/new".to_owned(), format!("/events/{}/organize/session", seeded.events[0]), format!("/events/{}/organize/tables", seeded.events[0])]);
         let good = client.token("/account");
         for form in &forms {
             for pairs in [vec![("title", "x")], vec![("_csrf", "0".repeat(64).as_str()), ("title", "x")]] {
@@ -637,6 +638,65 @@ backend_tests! {
         assert_eq!((reply.status, reply.header("location")), (303, Some(format!("{page}?done=saved&page=1").as_str())));
         let zh = organizer.get(&format!("{page}?lang=zh-Hans"));
         assert!(zh.body.contains("活动管理") && zh.body.contains("已排程"), "{}", zh.body);
+    }
+
+    fn a_member_creates_an_event_and_sets_up_its_slots_and_tables_on_the_web(db) {
+        let app = TestApp::spawn(&db);
+        let seeded = seed(&app);
+        let mut visitor = Client::new(&app);
+        assert_eq!(visitor.get("/events/new").status, 303, "visitors log in first");
+        assert!(!visitor.get("/events").body.contains("id=\"new-event-link\""));
+
+        let mut member = Client::new(&app);
+        member.log_in("saigon.cold.store@member.example");
+        assert!(member.get("/events").body.contains("href=\"/events/new\""));
+        let token = member.token("/events/new");
+        // A bad time zone and an end before the start: the form again, as typed, with both named.
+        let mut fields = vec![
+            ("_csrf", token.as_str()),
+            ("title", "Mekong Delta Seafood Buyers' Meet"),
+            ("kind", "brokerage"),
+            ("city", "Can Tho"),
+            ("country", "vn"),
+            ("time_zone", "Mekong/Delta"),
+            ("starts_on", "2027-05-12"),
+            ("ends_on", "2027-05-11"),
+            ("status", "open"),
+        ];
+        let refused = member.post("/events/new", &fields);
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert!(refused.body.contains("<strong>time_zone</strong>") && refused.body.contains("Mekong Delta Seafood Buyers&#39; Meet"), "{}", refused.body);
+        assert_eq!(app.hub.list_events(None, None).expect("events").len(), 1, "nothing stored");
+        fields[5] = ("time_zone", "Asia/Ho_Chi_Minh");
+        fields[7] = ("ends_on", "2027-05-12");
+        let created = member.post("/events/new", &fields);
+        assert_eq!(created.status, 303, "{}", created.body);
+        let organize = created.header("location").unwrap_or_default().to_owned();
+        assert!(organize.starts_with("/events/evt-") && organize.ends_with("/organize?done=created"), "{organize}");
+        let event = organize.trim_start_matches("/events/").split('/').next().unwrap_or_default().to_owned();
+        let details = app.hub.event_details(&event).expect("the event");
+        assert_eq!((details.event.country.as_str(), details.event.time_zone.as_str()), ("VN", "Asia/Ho_Chi_Minh"));
+        assert!(member.get(&organize).body.contains("The event was created"));
+
+        // A morning of 30-minute slots and five tables; a bad session is refused on the page.
+        let base = format!("/events/{event}/organize");
+        let reply = member.post(&format!("{base}/session"), &[("_csrf", &token), ("day", "2027-05-12"), ("part", "am"), ("starts", "11:00"), ("ends", "09:00"), ("slot_minutes", "30")]);
+        assert_eq!(reply.status, 422, "{}", reply.body);
+        let reply = member.post(&format!("{base}/session"), &[("_csrf", &token), ("day", "2027-05-12"), ("part", "am"), ("starts", "09:00"), ("ends", "11:00"), ("slot_minutes", "30")]);
+        assert_eq!((reply.status, reply.header("location")), (303, Some(format!("{base}?done=slots").as_str())), "{}", reply.body);
+        let reply = member.post(&format!("{base}/tables"), &[("_csrf", &token), ("count", "5"), ("capacity", "2"), ("name", "Booth")]);
+        assert_eq!(reply.status, 303, "{}", reply.body);
+        assert_eq!(member.post(&format!("{base}/tables"), &[("_csrf", &token), ("count", "0"), ("capacity", "2")]).status, 422);
+        let details = app.hub.event_details(&event).expect("the event");
+        assert_eq!(details.slots.len(), 4);
+        let names: Vec<&str> = details.tables.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["Booth 1", "Booth 2", "Booth 3", "Booth 4", "Booth 5"]);
+        assert!(details.tables.iter().all(|t| t.capacity == 2));
+        // Another member cannot set up someone else's event.
+        let mut other = Client::new(&app);
+        other.log_in(&seeded.member_email);
+        let other_token = other.token("/events");
+        assert_eq!(other.post(&format!("{base}/tables"), &[("_csrf", &other_token), ("count", "1"), ("capacity", "1")]).status, 403);
     }
 
     fn pages_carry_security_headers_and_speak_the_chosen_language(db) {
