@@ -567,7 +567,11 @@ async fn organize_page(
             })
             .collect::<Vec<_>>();
         // A job of another event or one no longer known is not reported on (not a 404).
-        let job = job.and_then(|job| hub.schedule_job(&actor, &event, job).ok());
+        let job = match job.map(|job| hub.schedule_job(&actor, &event, job)).transpose() {
+            Ok(job) => job,
+            Err(AppError::NotFound { .. }) => None,
+            Err(err) => return Err(err),
+        };
         Ok((details, rows, job, page, total))
     })
     .await;
@@ -887,8 +891,16 @@ pub(crate) async fn organize_tables(
     let result = match (count, capacity) {
         (Some(count), Ok(capacity)) => {
             run(&state.hub, move |hub| {
-                let first = hub.event_details(&event)?.tables.len() + 1;
                 let prefix = if name.is_empty() { "Table".to_owned() } else { name };
+                // Numbered on from the highest "{prefix} N" the event has.
+                let first = hub
+                    .event_details(&event)?
+                    .tables
+                    .iter()
+                    .filter_map(|t| t.name.strip_prefix(prefix.as_str())?.trim().parse::<usize>().ok())
+                    .max()
+                    .unwrap_or(0)
+                    + 1;
                 let tables: Vec<bridgehub_app::TableInput> = (first..first + count)
                     .map(|n| bridgehub_app::TableInput { name: format!("{prefix} {n}"), capacity })
                     .collect();

@@ -665,7 +665,7 @@ backend_tests! {
         ];
         let refused = member.post("/events/new", &fields);
         assert_eq!(refused.status, 422, "{}", refused.body);
-        assert!(refused.body.contains("<strong>time_zone</strong>") && refused.body.contains("Mekong Delta Seafood Buyers&#39; Meet"), "{}", refused.body);
+        assert!(refused.body.contains("<strong>time_zone</strong>") && refused.body.contains("<strong>ends_on</strong>") && refused.body.contains("Mekong Delta Seafood Buyers&#39; Meet"), "{}", refused.body);
         assert_eq!(app.hub.list_events(None, None).expect("events").len(), 1, "nothing stored");
         fields[5] = ("time_zone", "Asia/Ho_Chi_Minh");
         fields[7] = ("ends_on", "2027-05-12");
@@ -691,12 +691,27 @@ backend_tests! {
         assert_eq!(details.slots.len(), 4);
         let names: Vec<&str> = details.tables.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["Booth 1", "Booth 2", "Booth 3", "Booth 4", "Booth 5"]);
+        // Other names are numbered on their own.
+        assert_eq!(member.post(&format!("{base}/tables"), &[("_csrf", &token), ("count", "1"), ("capacity", "1"), ("name", "VIP")]).status, 303);
+        assert_eq!(member.post(&format!("{base}/tables"), &[("_csrf", &token), ("count", "1"), ("capacity", "1"), ("name", "Booth")]).status, 303);
+        let names: std::collections::BTreeSet<String> = app.hub.event_details(&event).expect("the event").tables.into_iter().map(|t| t.name).collect();
+        assert!(names.contains("VIP 1") && names.contains("Booth 6") && names.len() == 7, "{names:?}");
         assert!(details.tables.iter().all(|t| t.capacity == 2));
         // Another member cannot set up someone else's event.
         let mut other = Client::new(&app);
         other.log_in(&seeded.member_email);
         let other_token = other.token("/events");
-        assert_eq!(other.post(&format!("{base}/tables"), &[("_csrf", &other_token), ("count", "1"), ("capacity", "1")]).status, 403);
+        for (form, pairs) in [
+            ("tables", vec![("count", "1"), ("capacity", "1")]),
+            ("session", vec![("day", "2027-05-12"), ("part", "pm"), ("starts", "14:00"), ("ends", "15:00"), ("slot_minutes", "30")]),
+            ("schedule", vec![("mode", "all")]),
+        ] {
+            let mut pairs = pairs;
+            pairs.push(("_csrf", other_token.as_str()));
+            assert_eq!(other.post(&format!("{base}/{form}"), &pairs).status, 403, "{form}");
+        }
+        assert_eq!(other.get(&base).status, 403);
+        assert_eq!(app.hub.event_details(&event).expect("the event").slots.len(), 4, "nothing added");
     }
 
     fn pages_carry_security_headers_and_speak_the_chosen_language(db) {
