@@ -465,6 +465,16 @@ impl Hub {
         Ok(self.store.update_event(&event, expected_version)?)
     }
 
+    /// Sets the event's status (organizers): `draft`, `open` for registration and requests,
+    /// `closed`, or `cancelled` (called off). Everything else is kept.
+    pub fn set_event_status(&self, actor: &Actor, event_id: &str, status: EventStatus) -> AppResult<Versioned<Event>> {
+        let snapshot = self.snapshot(event_id)?;
+        require_organizer(actor, &snapshot)?;
+        let mut event = snapshot.event.record.clone();
+        event.status = status;
+        Ok(self.store.update_event(&event, Some(snapshot.event.version))?)
+    }
+
     /// Adds a co-organizer (organizers only).
     pub fn add_event_organizer(
         &self,

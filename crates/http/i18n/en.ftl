@@ -364,3 +364,4 @@ organize-add-tables = Add tables
 organize-table-count = How many
 organize-table-capacity = Meetings at a table at once
 organize-table-name = Name (numbered)
+organize-status-saved = The event's status was saved.

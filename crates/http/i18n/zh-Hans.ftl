@@ -364,3 +364,4 @@ organize-add-tables = 添加桌位
 organize-table-count = 数量
 organize-table-capacity = 每桌同时进行的会谈数
 organize-table-name = 名称（自动编号）
+organize-status-saved = 活动状态已保存。

@@ -364,3 +364,4 @@ organize-add-tables = 新增桌位
 organize-table-count = 數量
 organize-table-capacity = 每桌同時進行的會談數
 organize-table-name = 名稱（自動編號）
+organize-status-saved = 活動狀態已儲存。

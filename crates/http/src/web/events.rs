@@ -442,6 +442,9 @@ struct OrganizePage<'a> {
     /// (id, label) of every slot, in time order.
     slots: Vec<(String, String)>,
     rows: Vec<PlanRow>,
+    /// The event's status code and (code, label) of each status.
+    status: String,
+    statuses: Vec<(String, String)>,
     /// Slots and tables so far, and the event's first day (the session form's default).
     slot_count: usize,
     table_count: usize,
@@ -582,6 +585,11 @@ async fn organize_page(
             let mut response = render(&OrganizePage {
                 event: event_card(ctx, &details.event),
                 slots: details.slots.iter().map(|s| (s.id.clone(), slot_label(s))).collect(),
+                status: details.event.status.code().to_owned(),
+                statuses: ["draft", "open", "closed", "cancelled"]
+                    .iter()
+                    .map(|code| ((*code).to_owned(), ctx.vocab("event-status", code)))
+                    .collect(),
                 slot_count: details.slots.len(),
                 table_count: details.tables.len(),
                 first_day: details.event.starts_on.clone(),
@@ -628,6 +636,7 @@ pub(crate) async fn organize(
         Some("created") => ctx.t("organize-created"),
         Some("slots") => ctx.t("organize-slots-added"),
         Some("tables") => ctx.t("organize-tables-added"),
+        Some("status") => ctx.t("organize-status-saved"),
         _ => String::new(),
     };
     organize_page(&state, &ctx, id, notice, Vec::new(), params.job, params.page.unwrap_or(0)).await
@@ -835,6 +844,29 @@ pub(crate) async fn create_event(State(state): State<AppState>, Extension(ctx): 
         }
         Err(err) => app_error(&ctx, err),
     }
+}
+
+/// `POST /events/{id}/organize/status`: drafts, opens, closes or calls off the event.
+pub(crate) async fn organize_status(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let Some(viewer) = ctx.viewer.clone() else {
+        return to_login(&ctx);
+    };
+    let code = FormData::parse(&body).get("status");
+    let actor = viewer.actor();
+    let event = id.clone();
+    let result = match bridgehub_store::EventStatus::parse(&code) {
+        Some(status) => run(&state.hub, move |hub| hub.set_event_status(&actor, &event, status)).await,
+        None => Err(AppError::Validation(vec![bridgehub_domain::FieldError::new(
+            "status",
+            format!("\"{code}\" is not an event status"),
+        )])),
+    };
+    organize_answer(&state, &ctx, id, 0, result.map(|_| "done=status".to_owned())).await
 }
 
 /// `POST /events/{id}/organize/session`: cuts a half-day session into slots.

@@ -67,6 +67,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route("/events/{id}/organize/order/{request}", post(events::organize_order))
         .route("/events/{id}/organize/schedule", post(events::organize_schedule))
         .route("/events/{id}/organize/session", post(events::organize_session))
+        .route("/events/{id}/organize/status", post(events::organize_status))
         .route("/events/{id}/organize/tables", post(events::organize_tables))
         .route("/thin-ties", get(pages::thin_ties))
         .route("/brokers", get(analytics::brokers))

@@ -513,7 +513,7 @@ backend_tests! {
             format!("/introductions/{}/withdraw", seeded.introductions[0]), "/account/totp/confirm".to_owned(),
             format!("/events/{}/register", seeded.events[0]), format!("/events/{}/requests/x/accept", seeded.events[0]),
             format!("/events/{}/organize/slot/x", seeded.events[0]), format!("/events/{}/organize/order/x", seeded.events[0]),
-            "/events/new".to_owned(), format!("/events/{}/organize/session", seeded.events[0]), format!("/events/{}/organize/tables", seeded.events[0])]);
+            "/events/new".to_owned(), format!("/events/{}/organize/session", seeded.events[0]), format!("/events/{}/organize/status", seeded.events[0]), format!("/events/{}/organize/tables", seeded.events[0])]);
         let good = client.token("/account");
         for form in &forms {
             for pairs in [vec![("title", "x")], vec![("_csrf", "0".repeat(64).as_str()), ("title", "x")]] {
@@ -701,7 +701,12 @@ backend_tests! {
         let mut other = Client::new(&app);
         other.log_in(&seeded.member_email);
         let other_token = other.token("/events");
+        // The organizer closes the event (and could open a draft); an unknown status is refused.
+        assert_eq!(member.post(&format!("{base}/status"), &[("_csrf", &token), ("status", "someday")]).status, 422);
+        assert_eq!(member.post(&format!("{base}/status"), &[("_csrf", &token), ("status", "closed")]).status, 303);
+        assert_eq!(app.hub.event_details(&event).expect("the event").event.status, bridgehub_app::EventStatus::Closed);
         for (form, pairs) in [
+            ("status", vec![("status", "cancelled")]),
             ("tables", vec![("count", "1"), ("capacity", "1")]),
             ("session", vec![("day", "2027-05-12"), ("part", "pm"), ("starts", "14:00"), ("ends", "15:00"), ("slot_minutes", "30")]),
             ("schedule", vec![("mode", "all")]),
@@ -711,7 +716,8 @@ backend_tests! {
             assert_eq!(other.post(&format!("{base}/{form}"), &pairs).status, 403, "{form}");
         }
         assert_eq!(other.get(&base).status, 403);
-        assert_eq!(app.hub.event_details(&event).expect("the event").slots.len(), 4, "nothing added");
+        let kept = app.hub.event_details(&event).expect("the event");
+        assert_eq!((kept.slots.len(), kept.event.status), (4, bridgehub_app::EventStatus::Closed), "nothing changed");
     }
 
     fn pages_carry_security_headers_and_speak_the_chosen_language(db) {
