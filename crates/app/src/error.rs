@@ -152,6 +152,7 @@ impl AppError {
                 StoreError::VersionConflict { .. } => ErrorCode::VersionConflict,
                 StoreError::MissingReference { .. } => ErrorCode::ReferenceNotFound,
                 StoreError::InvalidCursor(_) => ErrorCode::InvalidQuery,
+                StoreError::Invalid { .. } => ErrorCode::ValidationFailed,
                 _ => ErrorCode::Internal,
             },
         }
@@ -164,6 +165,7 @@ impl AppError {
             AppError::InvalidQuery(err) => Some(err.field.as_str()),
             AppError::Store(StoreError::MissingReference { field, .. }) => Some(field),
             AppError::Store(StoreError::InvalidCursor(_)) => Some("cursor"),
+            AppError::Store(StoreError::Invalid { field, .. }) => Some(field),
             AppError::Store(StoreError::VersionConflict { .. }) => Some("version"),
             AppError::Store(StoreError::IdTaken { .. }) => Some("id"),
             _ => None,

@@ -41,6 +41,15 @@ pub enum StoreError {
         /// The id referred to.
         id: String,
     },
+    /// A write that the stored data, read in the same transaction, makes invalid (an order
+    /// of meeting requests that would close a cycle).
+    #[error("{field}: {problem}")]
+    Invalid {
+        /// The field at fault.
+        field: &'static str,
+        /// What is wrong.
+        problem: String,
+    },
     /// A paging cursor that this store did not hand out.
     #[error("cursor \"{0}\" is not valid; pass the next_cursor of a previous page")]
     InvalidCursor(String),

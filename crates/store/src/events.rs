@@ -389,7 +389,7 @@ pub trait EventStore {
     /// Restricts a request to one day part (`None`: any slot) and sets the requests of its
     /// event that must be held before it (replacing the previous list);
     /// [`StoreError::MissingReference`] (`after`) for an id that is not another request of
-    /// the event.
+    /// the event, [`StoreError::Invalid`] (`after`) for an order that would close a cycle.
     fn set_request_order(
         &self,
         event_id: &str,
@@ -844,6 +844,31 @@ pub(crate) fn set_request_order(
     for id in after {
         if id == request_id || request(db, event_id, id)?.is_none() {
             return Err(StoreError::MissingReference { field: "after", kind: "meeting request", id: id.clone() });
+        }
+    }
+    // The same cycle check as the use case's, here on what the transaction reads, so that
+    // two organizers saving at the same moment cannot store a cycle between them: the
+    // event's row is locked first (PostgreSQL; SQLite has one writer anyway), so a second
+    // order waits and then reads the first.
+    db.exec("UPDATE events SET version = version WHERE id = $1", &[t(event_id)])?;
+    let mut follows: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for row in db.rows("SELECT id, after_requests FROM meeting_requests WHERE event_id = $1", &[t(event_id)])? {
+        let list: Vec<String> = serde_json::from_str(&row[1].text()?)
+            .map_err(|e| StoreError::Decode(format!("requests to follow: {e}")))?;
+        follows.insert(row[0].text()?, list);
+    }
+    follows.insert(request_id.to_owned(), after.to_vec());
+    let mut seen = std::collections::HashSet::new();
+    let mut stack: Vec<&str> = after.iter().map(String::as_str).collect();
+    while let Some(id) = stack.pop() {
+        if id == request_id {
+            return Err(StoreError::Invalid {
+                field: "after",
+                problem: format!("the order would make a cycle through \"{request_id}\""),
+            });
+        }
+        if seen.insert(id) {
+            stack.extend(follows.get(id).into_iter().flatten().map(String::as_str));
         }
     }
     let after = serde_json::to_string(after).map_err(|e| StoreError::Decode(format!("requests to follow: {e}")))?;

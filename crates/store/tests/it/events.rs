@@ -207,6 +207,11 @@ backend_tests! {
         assert_eq!((q2.session, q2.after.as_slice()), (Some(DayPart::Pm), ["q1".to_string()].as_slice()));
         assert!(matches!(store.set_request_order("e1", "q9", None, &[]), Err(StoreError::NotFound { .. })));
 
+        // q1 after q2 would close a cycle with q2 after q1: refused by the store itself.
+        let cycle = store.set_request_order("e1", "q1", None, &["q2".to_string()]);
+        assert!(matches!(cycle, Err(StoreError::Invalid { field: "after", .. })), "{cycle:?}");
+        assert!(store.event_snapshot("e1").unwrap().unwrap().requests.iter().all(|r| r.id != "q1" || r.after.is_empty()));
+
         let cleared = store.set_request_order("e1", "q2", None, &[]).unwrap();
         assert!(cleared.session.is_none() && cleared.after.is_empty());
     }
