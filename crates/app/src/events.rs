@@ -328,33 +328,6 @@ fn find_request<'a>(snapshot: &'a EventSnapshot, request_id: &str) -> AppResult<
     })
 }
 
-/// The chain of stored "held after" links from request `from` back to request `to`
-/// (`[from, …, to]`), if `to` must already come before `from`.
-fn order_path(snapshot: &EventSnapshot, from: &str, to: &str) -> Option<Vec<String>> {
-    let after: HashMap<&str, &[String]> = snapshot.requests.iter().map(|r| (r.id.as_str(), r.after.as_slice())).collect();
-    let mut parent: HashMap<&str, &str> = HashMap::new();
-    let mut queue = std::collections::VecDeque::from([from]);
-    while let Some(id) = queue.pop_front() {
-        if id == to {
-            let mut path = vec![to.to_owned()];
-            let mut at = to;
-            while let Some(&previous) = parent.get(at) {
-                path.push(previous.to_owned());
-                at = previous;
-            }
-            path.reverse();
-            return Some(path);
-        }
-        for next in after.get(id).copied().unwrap_or_default() {
-            if next != from && !parent.contains_key(next.as_str()) {
-                parent.insert(next.as_str(), id);
-                queue.push_back(next.as_str());
-            }
-        }
-    }
-    None
-}
-
 /// When `earlier` must come before `later` and both are fixed to slots that do not keep
 /// that order: the problem, naming both.
 fn fixed_out_of_order(snapshot: &EventSnapshot, earlier: &MeetingRequest, later: &MeetingRequest) -> Option<String> {
@@ -846,6 +819,8 @@ impl Hub {
                 ));
             }
         }
+        let follows: HashMap<&str, &[String]> =
+            snapshot.requests.iter().map(|r| (r.id.as_str(), r.after.as_slice())).collect();
         let mut after: Vec<String> = Vec::new();
         let mut seen: Vec<&str> = Vec::new();
         for id in &input.after {
@@ -858,11 +833,8 @@ impl Hub {
                 errors.push(FieldError::new("after", "a request cannot be held after itself"));
             } else if !snapshot.requests.iter().any(|r| r.id == id) {
                 errors.push(FieldError::new("after", format!("\"{id}\" is not a meeting request of this event")));
-            } else if let Some(path) = order_path(&snapshot, id, request_id) {
-                errors.push(FieldError::new(
-                    "after",
-                    format!("\"{id}\" is already held after this request ({}): the order would make a cycle", path.join(" after ")),
-                ));
+            } else if let Some(chain) = bridgehub_store::events::order_chain(|r| follows.get(r).copied(), id, request_id) {
+                errors.push(FieldError::new("after", bridgehub_store::events::cycle_problem(id, &chain)));
             } else if let Some(problem) = snapshot
                 .requests
                 .iter()

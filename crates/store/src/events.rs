@@ -833,6 +833,40 @@ pub(crate) fn set_request_fixed_slot(
     request(db, event_id, request_id)?.ok_or_else(|| StoreError::Decode("stored request vanished".into()))
 }
 
+/// The chain of "held after" links from request `from` back to request `to` (`[from, …,
+/// to]`), if `to` must already come before `from`; `after_of` gives a request's list. Both
+/// the use case (for its message) and [`EventStore::set_request_order`] (in its
+/// transaction) ask it before storing an order, which would otherwise close a cycle.
+pub fn order_chain<'a>(after_of: impl Fn(&str) -> Option<&'a [String]>, from: &'a str, to: &str) -> Option<Vec<String>> {
+    let mut parent: std::collections::HashMap<&'a str, &'a str> = std::collections::HashMap::new();
+    let mut queue = std::collections::VecDeque::from([from]);
+    while let Some(id) = queue.pop_front() {
+        if id == to {
+            let mut path = vec![id.to_owned()];
+            let mut at = id;
+            while let Some(&previous) = parent.get(at) {
+                path.push(previous.to_owned());
+                at = previous;
+            }
+            path.reverse();
+            return Some(path);
+        }
+        for next in after_of(id).unwrap_or_default() {
+            if next != from && !parent.contains_key(next.as_str()) {
+                parent.insert(next.as_str(), id);
+                queue.push_back(next.as_str());
+            }
+        }
+    }
+    None
+}
+
+/// The message for an order refused because `id` is already held after the request
+/// (`chain`, from [`order_chain`]).
+pub fn cycle_problem(id: &str, chain: &[String]) -> String {
+    format!("\"{id}\" is already held after this request ({}): the order would make a cycle", chain.join(" after "))
+}
+
 pub(crate) fn set_request_order(
     db: &mut dyn EventDb,
     event_id: &str,
@@ -841,15 +875,10 @@ pub(crate) fn set_request_order(
     after: &[String],
 ) -> Result<MeetingRequest> {
     require_request(db, event_id, request_id)?;
-    for id in after {
-        if id == request_id || request(db, event_id, id)?.is_none() {
-            return Err(StoreError::MissingReference { field: "after", kind: "meeting request", id: id.clone() });
-        }
-    }
-    // The same cycle check as the use case's, here on what the transaction reads, so that
-    // two organizers saving at the same moment cannot store a cycle between them: the
-    // event's row is locked first (PostgreSQL; SQLite has one writer anyway), so a second
-    // order waits and then reads the first.
+    // The cycle check of the use case, again on what the transaction reads, so that two
+    // organizers saving at the same moment cannot store a cycle between them: the event's
+    // row is locked first (PostgreSQL; SQLite has one writer anyway), so a second order
+    // waits and then reads the first.
     db.exec("UPDATE events SET version = version WHERE id = $1", &[t(event_id)])?;
     let mut follows: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
     for row in db.rows("SELECT id, after_requests FROM meeting_requests WHERE event_id = $1", &[t(event_id)])? {
@@ -857,18 +886,12 @@ pub(crate) fn set_request_order(
             .map_err(|e| StoreError::Decode(format!("requests to follow: {e}")))?;
         follows.insert(row[0].text()?, list);
     }
-    follows.insert(request_id.to_owned(), after.to_vec());
-    let mut seen = std::collections::HashSet::new();
-    let mut stack: Vec<&str> = after.iter().map(String::as_str).collect();
-    while let Some(id) = stack.pop() {
-        if id == request_id {
-            return Err(StoreError::Invalid {
-                field: "after",
-                problem: format!("the order would make a cycle through \"{request_id}\""),
-            });
+    for id in after {
+        if id == request_id || !follows.contains_key(id) {
+            return Err(StoreError::MissingReference { field: "after", kind: "meeting request", id: id.clone() });
         }
-        if seen.insert(id) {
-            stack.extend(follows.get(id).into_iter().flatten().map(String::as_str));
+        if let Some(chain) = order_chain(|r| follows.get(r).map(Vec::as_slice), id, request_id) {
+            return Err(StoreError::Invalid { field: "after", problem: cycle_problem(id, &chain) });
         }
     }
     let after = serde_json::to_string(after).map_err(|e| StoreError::Decode(format!("requests to follow: {e}")))?;
