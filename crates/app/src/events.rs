@@ -102,6 +102,17 @@ pub struct SessionTemplate {
     pub slot_minutes: u32,
 }
 
+/// The organizer page's view of an event ([`Hub::event_plan`]).
+#[derive(Debug, Clone)]
+pub struct EventPlan {
+    /// The event's details.
+    pub details: EventDetails,
+    /// Every meeting request.
+    pub requests: Vec<MeetingRequest>,
+    /// Every meeting, confirmed and cancelled.
+    pub meetings: Vec<Meeting>,
+}
+
 /// A table or booth to add.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableInput {
@@ -321,6 +332,31 @@ fn require_organizer(actor: &Actor, snapshot: &EventSnapshot) -> AppResult<()> {
 }
 
 /// The event's meeting request `request_id`.
+/// An event's details from its snapshot.
+fn details_of(s: EventSnapshot) -> EventDetails {
+    EventDetails {
+        version: s.event.version,
+        event: s.event.record,
+        sessions: s.sessions,
+        slots: s.slots,
+        tables: s.tables,
+        rules: s.rules,
+        registered: s
+            .registrations
+            .iter()
+            .filter(|r| r.status == RegistrationStatus::Registered)
+            .count(),
+        confirmed_meetings: s
+            .meetings
+            .iter()
+            .filter(|m| m.status == MeetingStatus::Confirmed)
+            .count(),
+        last_run: s
+            .last_run
+            .and_then(|run: ScheduleRun| serde_json::from_str(&run.summary).ok()),
+    }
+}
+
 fn find_request<'a>(snapshot: &'a EventSnapshot, request_id: &str) -> AppResult<&'a MeetingRequest> {
     snapshot.requests.iter().find(|r| r.id == request_id).ok_or_else(|| AppError::NotFound {
         kind: "meeting request",
@@ -485,28 +521,48 @@ impl Hub {
 
     /// An event with its sessions, slots, tables and rules (public).
     pub fn event_details(&self, event_id: &str) -> AppResult<EventDetails> {
-        let s = self.snapshot(event_id)?;
-        Ok(EventDetails {
-            version: s.event.version,
-            event: s.event.record,
-            sessions: s.sessions,
-            slots: s.slots,
-            tables: s.tables,
-            rules: s.rules,
-            registered: s
-                .registrations
-                .iter()
-                .filter(|r| r.status == RegistrationStatus::Registered)
-                .count(),
-            confirmed_meetings: s
-                .meetings
-                .iter()
-                .filter(|m| m.status == MeetingStatus::Confirmed)
-                .count(),
-            last_run: s
-                .last_run
-                .and_then(|run: ScheduleRun| serde_json::from_str(&run.summary).ok()),
-        })
+        Ok(details_of(self.snapshot(event_id)?))
+    }
+
+    /// What the organizer page shows, from one snapshot (organizers only): the event's
+    /// details, every meeting request and every meeting.
+    pub fn event_plan(&self, actor: &Actor, event_id: &str) -> AppResult<EventPlan> {
+        let mut snapshot = self.snapshot(event_id)?;
+        require_organizer(actor, &snapshot)?;
+        let requests = std::mem::take(&mut snapshot.requests);
+        let meetings = snapshot.meetings.clone();
+        Ok(EventPlan { details: details_of(snapshot), requests, meetings })
+    }
+
+    /// Adds `count` tables named `{prefix} N`, numbered on from the highest such number the
+    /// event has (organizers only). Returns every table of the event.
+    pub fn add_numbered_tables(
+        &self,
+        actor: &Actor,
+        event_id: &str,
+        prefix: &str,
+        count: usize,
+        capacity: u32,
+    ) -> AppResult<Vec<EventTable>> {
+        let snapshot = self.snapshot(event_id)?;
+        require_organizer(actor, &snapshot)?;
+        if !(1..=200).contains(&count) {
+            return Err(invalid("count", "must be a number from 1 to 200"));
+        }
+        let prefix = match prefix.trim() {
+            "" => "Table",
+            prefix => prefix,
+        };
+        let first = snapshot
+            .tables
+            .iter()
+            .filter_map(|t| t.name.strip_prefix(prefix)?.trim().parse::<usize>().ok())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let inputs: Vec<TableInput> =
+            (first..first + count).map(|n| TableInput { name: format!("{prefix} {n}"), capacity }).collect();
+        self.add_event_tables(actor, event_id, &inputs)
     }
 
     /// Sets the organizer rules (organizers only).

@@ -1,7 +1,8 @@
 //! Event pages: list, detail (register, request meetings, answer requests), and a party's
 //! agenda with every meeting in the event's time zone and in the viewer's, plus the
-//! calendar subscription link; for organizers, the meeting requests with their fixed slots,
-//! sessions and order, and the scheduler. Event setup (slots, tables) is in the API and CLI.
+//! calendar subscription link; creating an event; for organizers, its status, slots and
+//! tables, the meeting requests with their fixed slots, sessions and order, and the
+//! scheduler. Event rules, single slots and unavailable slots are in the API and CLI.
 
 use askama::Template;
 use axum::Extension;
@@ -520,12 +521,7 @@ async fn organize_page(
     let c = ctx.clone();
     let event = id.clone();
     let result = run(&state.hub, move |hub| {
-        if !hub.organizes_event(&actor, &event)? {
-            return Err(AppError::Forbidden("only the event's organizers may see this page".into()));
-        }
-        let details = hub.event_details(&event)?;
-        let meetings = hub.event_meetings(&actor, &event)?;
-        let requests = hub.meeting_requests(&actor, &event)?;
+        let bridgehub_app::EventPlan { details, requests, meetings } = hub.event_plan(&actor, &event)?;
         let mut names = std::collections::HashMap::new();
         let mut name = |party: &str| -> String {
             names
@@ -586,7 +582,7 @@ async fn organize_page(
                 event: event_card(ctx, &details.event),
                 slots: details.slots.iter().map(|s| (s.id.clone(), slot_label(s))).collect(),
                 status: details.event.status.code().to_owned(),
-                statuses: ["draft", "open", "closed", "cancelled"]
+                statuses: bridgehub_store::EventStatus::CODES
                     .iter()
                     .map(|code| ((*code).to_owned(), ctx.vocab("event-status", code)))
                     .collect(),
@@ -915,30 +911,14 @@ pub(crate) async fn organize_tables(
         return to_login(&ctx);
     };
     let form = FormData::parse(&body);
-    let count = form.get("count").trim().parse::<usize>().ok().filter(|n| (1..=200).contains(n));
+    let count = form.get("count").trim().parse::<usize>().ok();
     let capacity = form.get("capacity").trim().parse::<u32>();
     let name = form.get("name").trim().to_owned();
     let actor = viewer.actor();
     let event = id.clone();
     let result = match (count, capacity) {
         (Some(count), Ok(capacity)) => {
-            run(&state.hub, move |hub| {
-                let prefix = if name.is_empty() { "Table".to_owned() } else { name };
-                // Numbered on from the highest "{prefix} N" the event has.
-                let first = hub
-                    .event_details(&event)?
-                    .tables
-                    .iter()
-                    .filter_map(|t| t.name.strip_prefix(prefix.as_str())?.trim().parse::<usize>().ok())
-                    .max()
-                    .unwrap_or(0)
-                    + 1;
-                let tables: Vec<bridgehub_app::TableInput> = (first..first + count)
-                    .map(|n| bridgehub_app::TableInput { name: format!("{prefix} {n}"), capacity })
-                    .collect();
-                hub.add_event_tables(&actor, &event, &tables)
-            })
-            .await
+            run(&state.hub, move |hub| hub.add_numbered_tables(&actor, &event, &name, count, capacity)).await
         }
         (None, _) => Err(AppError::Validation(vec![bridgehub_domain::FieldError::new("count", "must be a number from 1 to 200")])),
         (_, Err(_)) => Err(AppError::Validation(vec![bridgehub_domain::FieldError::new("capacity", "must be a whole number")])),
