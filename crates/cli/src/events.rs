@@ -187,6 +187,12 @@ pub(crate) fn run(hub: &Hub, command: EventCommand) -> Result<()> {
             let mut registered = registered;
             let slots: std::collections::HashMap<String, DayPart> =
                 hub.event_details(&event)?.slots.into_iter().map(|s| (s.id, s.part)).collect();
+            // The event's requests by their parties, kept up to date as lines are stored.
+            let mut known: std::collections::HashMap<(String, String), String> = hub
+                .meeting_requests(&actor, &event)?
+                .into_iter()
+                .map(|q| ((q.from_party, q.to_party), q.id))
+                .collect();
             let (mut stored, mut problems) = (0u64, 0u64);
             for (n, line) in reader.lines().enumerate() {
                 let line = line?;
@@ -216,9 +222,8 @@ pub(crate) fn run(hub: &Hub, command: EventCommand) -> Result<()> {
                                 anyhow::bail!("session: slot \"{slot}\" is not in the {session} session");
                             }
                         }
-                        let stored = hub.meeting_requests(&actor, &event)?;
                         for pair in &r.after {
-                            if !stored.iter().any(|q| q.from_party == pair.from && q.to_party == pair.to) {
+                            if !known.contains_key(&(pair.from.clone(), pair.to.clone())) {
                                 anyhow::bail!(
                                     "after: no request from \"{}\" to \"{}\" in this event (name it on an earlier line)",
                                     pair.from,
@@ -226,7 +231,7 @@ pub(crate) fn run(hub: &Hub, command: EventCommand) -> Result<()> {
                                 );
                             }
                         }
-                        import_line(hub, &actor, &event, &mut registered, r)
+                        import_line(hub, &actor, &event, &mut registered, &mut known, r)
                             .map_err(anyhow::Error::from)
                     });
                 match result {
@@ -334,6 +339,7 @@ fn import_line(
     actor: &Actor,
     event: &str,
     registered: &mut std::collections::HashSet<String>,
+    known: &mut std::collections::HashMap<(String, String), String>,
     line: RequestLine,
 ) -> bridgehub_app::AppResult<()> {
     for party in [&line.from, &line.to] {
@@ -356,6 +362,7 @@ fn import_line(
         note: line.note,
     };
     let request = hub.request_meeting(actor, event, &input)?;
+    known.insert((request.from_party.clone(), request.to_party.clone()), request.id.clone());
     if line.accepted.unwrap_or(true) {
         hub.answer_meeting_request(actor, event, &request.id, RequestAnswer::Accept)?;
     }
@@ -363,12 +370,10 @@ fn import_line(
         hub.fix_meeting_request(actor, event, &request.id, Some(slot))?;
     }
     if line.session.is_some() || !line.after.is_empty() {
-        let stored = hub.meeting_requests(actor, event)?;
         let after = line
             .after
             .iter()
-            .filter_map(|pair| stored.iter().find(|q| q.from_party == pair.from && q.to_party == pair.to))
-            .map(|q| q.id.clone())
+            .filter_map(|pair| known.get(&(pair.from.clone(), pair.to.clone())).cloned())
             .collect();
         hub.order_meeting_request(actor, event, &request.id, &RequestOrderInput { session: line.session, after })?;
     }
