@@ -102,6 +102,15 @@ fn keep_previous(facts: &mut Facts, board: &mut Board, previous: &[Option<usize>
     }
 }
 
+/// The slots of `set` below `n_slots` (at least 1) in order from a random one, wrapping
+/// around, so that a search does not favour the early slots.
+fn from_random_start(set: SlotSet, n_slots: usize, rng: &mut Rng) -> impl Iterator<Item = usize> + use<> {
+    let rotation = rng.u32(..n_slots as u32);
+    slots_of(set.rotate_right(rotation))
+        .map(move |shifted| (shifted + rotation as usize) % 128)
+        .filter(move |&t| t < n_slots)
+}
+
 /// Slots of `set` that respect `m`'s precedences.
 fn ordered(facts: &Facts, board: &Board, m: u32, set: SlotSet) -> SlotSet {
     if facts.preds[m as usize].is_empty() && facts.succs[m as usize].is_empty() {
@@ -232,18 +241,11 @@ impl Search<'_, '_> {
     fn reorder_into(&mut self, m: u32) -> bool {
         let facts = self.facts;
         let (preds, succs) = (&facts.preds[m as usize], &facts.succs[m as usize]);
-        if preds.is_empty() && succs.is_empty() {
+        if (preds.is_empty() && succs.is_empty()) || facts.n_slots == 0 {
             return false;
         }
         // Any slot of its domain: a request in the way may also be what occupies the slot.
-        let set = facts.domain[m as usize];
-        let n_slots = facts.n_slots.max(1) as u32;
-        let rotation = self.rng.u32(..n_slots);
-        for shifted in slots_of(set.rotate_right(rotation)) {
-            let t = (shifted + rotation as usize) % 128;
-            if t >= facts.n_slots {
-                continue;
-            }
+        for t in from_random_start(facts.domain[m as usize], facts.n_slots, self.rng) {
             let at = |x: u32| self.board.slot_of[x as usize];
             // Those to go earlier first, latest first; then those to go later, earliest first.
             let mut before: Vec<u32> = preds.iter().copied().filter(|&x| at(x) != NONE && at(x) as usize >= t).collect();
@@ -292,11 +294,8 @@ impl Search<'_, '_> {
         if domain == 0 || n_slots == 0 {
             return false;
         }
-        let rotation = self.rng.u32(..n_slots);
-        let set = domain.rotate_right(rotation);
-        for shifted in slots_of(set) {
-            let t = (shifted + rotation as usize) % 128;
-            if t >= facts.n_slots || !self.board.order_ok(facts, m, t) {
+        for t in from_random_start(domain, facts.n_slots, self.rng) {
+            if !self.board.order_ok(facts, m, t) {
                 continue;
             }
             if self.try_relocate_at(m, a, b, t) {
