@@ -645,8 +645,9 @@ impl Hub {
     }
 
     /// Counts one request on `key` (e.g. `directory:<client>`) and fails with
-    /// [`AppError::RateLimited`] once more than `limit` were made in the current window of
-    /// `window_secs`. Counters live in the database, shared by every node.
+    /// [`AppError::RateLimited`] once more than `limit` were made in the last `window_secs`
+    /// (a sliding window, estimated from two fixed-window counters: see
+    /// [`bridgehub_store::RateWindow`]). Counters live in the database, shared by every node.
     pub fn rate_limit(&self, key: &str, limit: u32, window_secs: u64) -> AppResult<()> {
         let window = self.store.rate_limit_hit(key, window_secs)?;
         if window.count > limit {

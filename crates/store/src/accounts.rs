@@ -124,10 +124,72 @@ pub struct NewUser {
 /// Counter state of one rate-limit window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateWindow {
-    /// Hits counted in the current window (including this one for a hit).
+    /// Hits in the sliding window that ends now (including this one for a hit): the
+    /// current fixed window's hits plus the previous window's, weighted by the share of
+    /// the previous window that the sliding window still covers. So a burst across a
+    /// window boundary is counted, not forgotten at the boundary.
     pub count: u32,
-    /// Seconds until the window ends.
+    /// Seconds until the current fixed window ends.
     pub resets_in_secs: u64,
+}
+
+/// Where a sliding rate-limit window stands at one moment: the fixed windows it spans
+/// (each stored as a counter row) and how much of the previous one it still covers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Slide {
+    /// Start (Unix seconds) of the current fixed window.
+    pub(crate) start: i64,
+    /// Start of the previous one.
+    pub(crate) previous: i64,
+    /// Share of the previous window inside the sliding window, 0 to 1.
+    pub(crate) previous_weight: f64,
+    /// Seconds until the current fixed window ends (at least 1).
+    pub(crate) resets_in_secs: u64,
+}
+
+impl Slide {
+    /// The windows of `window_secs` at `now_ms` (Unix milliseconds).
+    pub(crate) fn at(now_ms: i64, window_secs: u64) -> Slide {
+        let size = i64::try_from(window_secs.max(1)).unwrap_or(i64::MAX / 4_000).min(i64::MAX / 4_000);
+        let now = now_ms.div_euclid(1000);
+        let start = now - now.rem_euclid(size);
+        let elapsed_ms = now_ms - start * 1000;
+        Slide {
+            start,
+            previous: start - size,
+            previous_weight: (1.0 - elapsed_ms as f64 / (size * 1000) as f64).clamp(0.0, 1.0),
+            resets_in_secs: (start + size - now).max(1) as u64,
+        }
+    }
+
+    /// The windows of `window_secs` now.
+    pub(crate) fn now(window_secs: u64) -> Slide {
+        Slide::at(jiff::Timestamp::now().as_millisecond(), window_secs)
+    }
+
+    /// The sliding count from the two fixed windows' counters.
+    pub(crate) fn window(&self, current: i64, previous: i64) -> RateWindow {
+        let weighted = current.max(0) as f64 + previous.max(0) as f64 * self.previous_weight;
+        RateWindow { count: weighted.floor().clamp(0.0, f64::from(u32::MAX)) as u32, resets_in_secs: self.resets_in_secs }
+    }
+}
+
+#[cfg(test)]
+mod slide_tests {
+    use super::Slide;
+
+    #[test]
+    fn the_previous_window_counts_by_the_share_still_covered() {
+        // 60-second windows; 15 s into the window that starts at 120 s.
+        let slide = Slide::at(135_000, 60);
+        assert_eq!((slide.start, slide.previous, slide.resets_in_secs), (120, 60, 45));
+        assert!((slide.previous_weight - 0.75).abs() < 1e-9);
+        assert_eq!(slide.window(10, 100).count, 85);
+        // At the boundary the whole previous window still counts; at its end none of it.
+        assert_eq!(Slide::at(120_000, 60).window(1, 100).count, 101);
+        assert_eq!(Slide::at(179_999, 60).window(1, 100).count, 1);
+        assert_eq!(Slide::at(179_999, 60).resets_in_secs, 1);
+    }
 }
 
 /// The outcome of an accept, decline or withdraw.

@@ -5,7 +5,7 @@ use postgres::{GenericClient, Row};
 
 use super::{PgStore, write};
 use crate::accounts::{
-    ConsentRecord, IntroductionRecord, MembershipRecord, NewUser, RateWindow, SessionRecord,
+    ConsentRecord, IntroductionRecord, MembershipRecord, NewUser, RateWindow, SessionRecord, Slide,
     Transition, UserRecord,
 };
 use crate::codec::now;
@@ -129,12 +129,6 @@ fn is_unique_violation(err: &postgres::Error) -> bool {
         .is_some_and(|db| *db.code() == postgres::error::SqlState::UNIQUE_VIOLATION)
 }
 
-fn window(window_secs: u64) -> (i64, u64) {
-    let now = jiff::Timestamp::now().as_second();
-    let size = window_secs.max(1) as i64;
-    let start = now - now.rem_euclid(size);
-    (start, (start + size - now).max(1) as u64)
-}
 
 /// Inserts the tie an accepted introduction makes, with its change-log row.
 fn insert_tie(client: &mut impl GenericClient, tie: &Tie, now: &str) -> Result<()> {
@@ -381,39 +375,44 @@ impl AccountStore for PgStore {
     }
 
     fn rate_limit_hit(&self, key: &str, window_secs: u64) -> Result<RateWindow> {
-        let (start, resets_in_secs) = window(window_secs);
+        let slide = Slide::now(window_secs);
         self.with_client(|client| {
             let mut tx = client.transaction()?;
-            tx.execute("DELETE FROM rate_limits WHERE key = $1 AND window_start < $2", &[&key, &start])?;
+            tx.execute("DELETE FROM rate_limits WHERE key = $1 AND window_start < $2", &[&key, &slide.previous])?;
             let count: i64 = tx
                 .query_one(
                     "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
                      ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limits.count + 1 RETURNING count",
-                    &[&key, &start],
+                    &[&key, &slide.start],
                 )?
                 .try_get(0)?;
+            let previous: Option<i64> = tx
+                .query_opt("SELECT count FROM rate_limits WHERE key = $1 AND window_start = $2", &[&key, &slide.previous])?
+                .map(|row| row.try_get(0))
+                .transpose()?;
             tx.commit()?;
-            Ok(RateWindow { count: count.clamp(0, i64::from(u32::MAX)) as u32, resets_in_secs })
+            Ok(slide.window(count, previous.unwrap_or(0)))
         })
     }
 
     fn rate_limit_peek(&self, key: &str, window_secs: u64) -> Result<RateWindow> {
-        let (start, resets_in_secs) = window(window_secs);
+        let slide = Slide::now(window_secs);
         self.with_client(|client| {
-            let count: Option<i64> = client
-                .query_opt(
-                    "SELECT count FROM rate_limits WHERE key = $1 AND window_start = $2",
-                    &[&key, &start],
-                )?
-                .map(|row| row.try_get(0))
-                .transpose()?;
-            Ok(RateWindow {
-                count: count.unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32,
-                resets_in_secs,
-            })
+            let mut counts = (0_i64, 0_i64);
+            for row in client.query(
+                "SELECT window_start, count FROM rate_limits WHERE key = $1 AND window_start >= $2",
+                &[&key, &slide.previous],
+            )? {
+                let (start, count): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+                if start == slide.start {
+                    counts.0 = count;
+                } else if start == slide.previous {
+                    counts.1 = count;
+                }
+            }
+            Ok(slide.window(counts.0, counts.1))
         })
     }
-
     fn insert_introduction(
         &self,
         i: &IntroductionRecord,

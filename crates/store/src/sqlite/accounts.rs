@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use super::{SqliteStore, query, write};
 use crate::accounts::{
-    ConsentRecord, IntroductionRecord, MembershipRecord, NewUser, RateWindow, SessionRecord,
+    ConsentRecord, IntroductionRecord, MembershipRecord, NewUser, RateWindow, SessionRecord, Slide,
     Transition, UserRecord,
 };
 use crate::{AccountStore, Result, StoreError};
@@ -129,13 +129,6 @@ fn insert_tie(conn: &Connection, tie: &Tie, now: &str) -> Result<()> {
         write::log_change(conn, "tie", tie.id.as_str(), "upsert", now)?;
     }
     Ok(())
-}
-
-fn window(window_secs: u64) -> (i64, u64) {
-    let now = jiff::Timestamp::now().as_second();
-    let size = window_secs.max(1) as i64;
-    let start = now - now.rem_euclid(size);
-    (start, (start + size - now).max(1) as u64)
 }
 
 /// A transition `from` one of `allowed` states to `to`, stamped with `user`.
@@ -365,34 +358,35 @@ impl AccountStore for SqliteStore {
     }
 
     fn rate_limit_hit(&self, key: &str, window_secs: u64) -> Result<RateWindow> {
-        let (start, resets_in_secs) = window(window_secs);
+        let slide = Slide::now(window_secs);
         self.with_writer(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute("DELETE FROM rate_limits WHERE key = ?1 AND window_start < ?2", params![key, start])?;
+            tx.execute("DELETE FROM rate_limits WHERE key = ?1 AND window_start < ?2", params![key, slide.previous])?;
             let count: i64 = tx.query_row(
                 "INSERT INTO rate_limits (key, window_start, count) VALUES (?1, ?2, 1) \
                  ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limits.count + 1 RETURNING count",
-                params![key, start],
+                params![key, slide.start],
                 |row| row.get(0),
             )?;
+            let previous: Option<i64> = tx
+                .query_row(
+                    "SELECT count FROM rate_limits WHERE key = ?1 AND window_start = ?2",
+                    params![key, slide.previous],
+                    |row| row.get(0),
+                )
+                .optional()?;
             tx.commit()?;
-            Ok(RateWindow { count: count.clamp(0, i64::from(u32::MAX)) as u32, resets_in_secs })
+            Ok(slide.window(count, previous.unwrap_or(0)))
         })
     }
 
     fn rate_limit_peek(&self, key: &str, window_secs: u64) -> Result<RateWindow> {
-        let (start, resets_in_secs) = window(window_secs);
+        let slide = Slide::now(window_secs);
         self.with_reader(|conn| {
-            let count: Option<i64> = conn
-                .prepare_cached(
-                    "SELECT count FROM rate_limits WHERE key = ?1 AND window_start = ?2",
-                )?
-                .query_row(params![key, start], |row| row.get(0))
-                .optional()?;
-            Ok(RateWindow {
-                count: count.unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32,
-                resets_in_secs,
-            })
+            let mut statement = conn.prepare_cached("SELECT count FROM rate_limits WHERE key = ?1 AND window_start = ?2")?;
+            let current: Option<i64> = statement.query_row(params![key, slide.start], |row| row.get(0)).optional()?;
+            let previous: Option<i64> = statement.query_row(params![key, slide.previous], |row| row.get(0)).optional()?;
+            Ok(slide.window(current.unwrap_or(0), previous.unwrap_or(0)))
         })
     }
 
