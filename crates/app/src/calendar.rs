@@ -58,6 +58,28 @@ pub struct AgendaItem {
     pub viewer_end: ZonedTime,
     /// Start in UTC (RFC 3339).
     pub start_utc: String,
+    /// The slot it is held in.
+    pub slot: String,
+    /// Whether the party has since marked that slot unavailable (the meeting stays
+    /// until the scheduler runs again).
+    pub in_unavailable_slot: bool,
+}
+
+/// One of the event's slots and whether the party can meet in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SlotAvailability {
+    /// Slot id.
+    pub slot: String,
+    /// Day (`2026-12-01`), in the event's zone.
+    pub day: String,
+    /// Local start and end (`09:00`, `09:20`), in the event's zone.
+    pub starts: String,
+    /// See `starts`.
+    pub ends: String,
+    /// Morning or afternoon (`am`, `pm`).
+    pub part: String,
+    /// False when the party has marked the slot unavailable.
+    pub available: bool,
 }
 
 /// A party's agenda at an event.
@@ -75,6 +97,11 @@ pub struct Agenda {
     pub viewer_time_zone: String,
     /// Meetings by start time (cancelled ones included, marked).
     pub meetings: Vec<AgendaItem>,
+    /// Every slot of the event in time order, with the party's availability.
+    pub availability: Vec<SlotAvailability>,
+    /// Whether the caller may change that availability now (the event is open, or the
+    /// caller organizes it and it is a draft or closed).
+    pub availability_editable: bool,
 }
 
 fn zoned_time(zoned: &jiff::Zoned, name: &str) -> ZonedTime {
@@ -186,6 +213,8 @@ impl Hub {
                     viewer_start: zoned_time(&viewer_start, viewer),
                     viewer_end: zoned_time(&viewer_end, viewer),
                     start_utc: start.timestamp().to_string(),
+                    slot: slot.id.clone(),
+                    in_unavailable_slot: false,
                 },
             });
         }
@@ -212,7 +241,9 @@ impl Hub {
                 "you do not act for \"{party}\""
             )));
         }
-        self.agenda_of(&snapshot, party, viewer_tz)
+        let mut agenda = self.agenda_of(&snapshot, party, viewer_tz)?;
+        agenda.availability_editable = crate::events::may_register(&snapshot, actor);
+        Ok(agenda)
     }
 
     fn agenda_of(
@@ -222,12 +253,26 @@ impl Hub {
         viewer_tz: Option<&str>,
     ) -> AppResult<Agenda> {
         let event = &snapshot.event.record;
-        if !snapshot.registrations.iter().any(|r| r.party_id == party) {
+        let Some(registration) = snapshot.registrations.iter().find(|r| r.party_id == party) else {
             return Err(AppError::NotFound {
                 kind: "registration",
                 id: party.to_owned(),
             });
-        }
+        };
+        let unavailable = |slot: &str| registration.unavailable.iter().any(|s| s == slot);
+        let mut slots: Vec<_> = snapshot.slots.iter().collect();
+        slots.sort_by(|a, b| (&a.day, &a.starts, &a.id).cmp(&(&b.day, &b.starts, &b.id)));
+        let availability = slots
+            .into_iter()
+            .map(|s| SlotAvailability {
+                slot: s.id.clone(),
+                day: s.day.clone(),
+                starts: s.starts.clone(),
+                ends: s.ends.clone(),
+                part: s.part.code().to_owned(),
+                available: !unavailable(&s.id),
+            })
+            .collect();
         let viewer = viewer_tz
             .filter(|v| !v.is_empty())
             .unwrap_or(&event.time_zone)
@@ -235,7 +280,10 @@ impl Hub {
         let meetings = self
             .placed_meetings(snapshot, Some(party), &viewer)?
             .into_iter()
-            .map(|p| p.item)
+            .map(|p| AgendaItem {
+                in_unavailable_slot: p.item.status == MeetingStatus::Confirmed && unavailable(&p.item.slot),
+                ..p.item
+            })
             .collect();
         Ok(Agenda {
             event: event.id.clone(),
@@ -244,6 +292,8 @@ impl Hub {
             event_time_zone: event.time_zone.clone(),
             viewer_time_zone: viewer,
             meetings,
+            availability,
+            availability_editable: false,
         })
     }
 

@@ -387,6 +387,29 @@ fn part_name(part: DayPart) -> &'static str {
     }
 }
 
+/// Slot ids a party cannot meet in, each a slot of the event (field `unavailable[n]`),
+/// sorted and without repeats.
+fn checked_unavailable(snapshot: &EventSnapshot, slots: &[String]) -> AppResult<Vec<String>> {
+    for (n, slot) in slots.iter().enumerate() {
+        if !snapshot.slots.iter().any(|s| s.id == *slot) {
+            return Err(invalid(
+                &format!("unavailable[{n}]"),
+                format!("\"{slot}\" is not a slot of this event"),
+            ));
+        }
+    }
+    let mut unavailable = slots.to_vec();
+    unavailable.sort();
+    unavailable.dedup();
+    Ok(unavailable)
+}
+
+/// Whether `actor` may change registrations and requests now (open events; organizers
+/// also while the event is a draft or closed).
+pub(crate) fn may_register(snapshot: &EventSnapshot, actor: &Actor) -> bool {
+    require_open(snapshot, actor).is_ok()
+}
+
 fn require_open(snapshot: &EventSnapshot, actor: &Actor) -> AppResult<()> {
     match snapshot.event.record.status {
         EventStatus::Open => Ok(()),
@@ -441,6 +464,9 @@ impl Hub {
         }
         check_slot_days(&setup.event.starts_on, &setup.event.ends_on, &slots)?;
         let tables = tables_from(&setup.tables)?;
+        if let Some(rules) = &setup.rules {
+            check_rules(rules)?;
+        }
         let event = self.create_event(actor, &setup.event)?;
         let id = event.record.id.clone();
         if !slots.is_empty() {
@@ -574,6 +600,7 @@ impl Hub {
     ) -> AppResult<EventRules> {
         let snapshot = self.snapshot(event_id)?;
         require_organizer(actor, &snapshot)?;
+        check_rules(rules)?;
         self.store.set_event_rules(event_id, rules)?;
         Ok(rules.clone())
     }
@@ -636,6 +663,15 @@ impl Hub {
         let snapshot = self.snapshot(event_id)?;
         require_organizer(actor, &snapshot)?;
         let tables = tables_from(inputs)?;
+        // Names are unique within the event (the store checks again in its transaction).
+        for (n, table) in tables.iter().enumerate() {
+            if snapshot.tables.iter().any(|t| t.name == table.name) {
+                return Err(invalid(
+                    &format!("tables[{n}].name"),
+                    format!("\"{}\" is already a table of this event", table.name),
+                ));
+            }
+        }
         self.store.add_event_tables(event_id, &tables)?;
         Ok(self.snapshot(event_id)?.tables)
     }
@@ -666,17 +702,7 @@ impl Hub {
                 },
             ));
         };
-        for (n, slot) in input.unavailable.iter().enumerate() {
-            if !snapshot.slots.iter().any(|s| s.id == *slot) {
-                return Err(invalid(
-                    &format!("unavailable[{n}]"),
-                    format!("\"{slot}\" is not a slot of this event"),
-                ));
-            }
-        }
-        let mut unavailable = input.unavailable.clone();
-        unavailable.sort();
-        unavailable.dedup();
+        let unavailable = checked_unavailable(&snapshot, &input.unavailable)?;
         let registration = Registration {
             id: new_id("reg"),
             event_id: event_id.to_owned(),
@@ -686,6 +712,37 @@ impl Hub {
             status: RegistrationStatus::Registered,
             feed_token: feed_token()?,
             registered_by: actor.user_id.clone(),
+        };
+        Ok(self.store.upsert_registration(&registration)?)
+    }
+
+    /// Replaces the slots a registered party cannot meet in (the party's users, or an
+    /// organizer), keeping its registration and calendar feed. Unlike
+    /// [`Hub::register_for_event`] it never registers: a party that is not registered, or
+    /// has withdrawn, is refused. Meetings already scheduled in a slot now marked
+    /// unavailable stay until the scheduler runs again.
+    pub fn set_availability(
+        &self,
+        actor: &Actor,
+        event_id: &str,
+        party: &str,
+        unavailable: &[String],
+    ) -> AppResult<Registration> {
+        let snapshot = self.snapshot(event_id)?;
+        if !acts_for_party(actor, &snapshot, party) {
+            return Err(AppError::Forbidden(format!("you do not act for \"{party}\"")));
+        }
+        require_open(&snapshot, actor)?;
+        let Some(current) = snapshot
+            .registrations
+            .iter()
+            .find(|r| r.party_id == party && r.status == RegistrationStatus::Registered)
+        else {
+            return Err(AppError::NotFound { kind: "registration", id: party.to_owned() });
+        };
+        let registration = Registration {
+            unavailable: checked_unavailable(&snapshot, unavailable)?,
+            ..current.clone()
         };
         Ok(self.store.upsert_registration(&registration)?)
     }
@@ -1062,6 +1119,9 @@ fn slots_from(inputs: &[SlotInput]) -> AppResult<Vec<Slot>> {
         if ends <= starts {
             return Err(invalid(&format!("slots[{n}].ends"), "must be after starts"));
         }
+        if let Some(part) = input.part {
+            check_part(&format!("slots[{n}].part"), part, starts, ends)?;
+        }
         slots.push(Slot {
             id: new_id("slt"),
             session_id: None,
@@ -1078,6 +1138,23 @@ fn slots_from(inputs: &[SlotInput]) -> AppResult<Vec<Slot>> {
     Ok(slots)
 }
 
+/// A morning starts before noon and an afternoon ends after it (a span across noon may
+/// be either), so that the scheduler's session rules mean what the organizer sees.
+fn check_part(field: &str, part: DayPart, starts: jiff::civil::Time, ends: jiff::civil::Time) -> AppResult<()> {
+    let noon = jiff::civil::time(12, 0, 0, 0);
+    match part {
+        DayPart::Am if starts >= noon => Err(invalid(
+            field,
+            format!("a morning cannot start at {} (after noon)", hhmm(starts)),
+        )),
+        DayPart::Pm if ends <= noon => Err(invalid(
+            field,
+            format!("an afternoon cannot end at {} (before noon)", hhmm(ends)),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Half-day sessions cut into equal slots: (sessions, slots), checked.
 fn sessions_from(templates: &[SessionTemplate]) -> AppResult<(Vec<EventSession>, Vec<Slot>)> {
     let mut sessions = Vec::new();
@@ -1092,6 +1169,14 @@ fn sessions_from(templates: &[SessionTemplate]) -> AppResult<(Vec<EventSession>,
         }
         if ends <= starts {
             return Err(invalid(&field("ends"), "must be after starts"));
+        }
+        check_part(&field("part"), template.part, starts, ends)?;
+        let length = ends.duration_since(starts).as_mins();
+        if length < i64::from(template.slot_minutes) {
+            return Err(invalid(
+                &field("slot_minutes"),
+                format!("is longer than the session ({length} minutes), which would hold no slot"),
+            ));
         }
         let session = EventSession {
             id: new_id("ses"),
@@ -1122,9 +1207,9 @@ fn sessions_from(templates: &[SessionTemplate]) -> AppResult<(Vec<EventSession>,
     Ok((sessions, slots))
 }
 
-/// Checked tables from the caller's list (new ids).
+/// Checked tables from the caller's list (new ids); a name given twice is refused.
 fn tables_from(inputs: &[TableInput]) -> AppResult<Vec<EventTable>> {
-    let mut tables = Vec::new();
+    let mut tables: Vec<EventTable> = Vec::new();
     for (n, input) in inputs.iter().enumerate() {
         let name = input.name.trim();
         if name.is_empty() || name.chars().count() > 100 {
@@ -1132,6 +1217,9 @@ fn tables_from(inputs: &[TableInput]) -> AppResult<Vec<EventTable>> {
                 &format!("tables[{n}].name"),
                 "must be 1 to 100 characters",
             ));
+        }
+        if tables.iter().any(|t| t.name == name) {
+            return Err(invalid(&format!("tables[{n}].name"), format!("\"{name}\" is given twice")));
         }
         if !(1..=100).contains(&input.capacity) {
             return Err(invalid(
@@ -1146,6 +1234,25 @@ fn tables_from(inputs: &[TableInput]) -> AppResult<Vec<EventTable>> {
         });
     }
     Ok(tables)
+}
+
+/// Caps, when set, allow at least one request or meeting (`max_meetings` at most the
+/// slots an event may have).
+fn check_rules(rules: &EventRules) -> AppResult<()> {
+    if let Some(cap) = rules.max_requests
+        && !(1..=10_000).contains(&cap)
+    {
+        return Err(invalid("rules.max_requests", "must be between 1 and 10000 (or none)"));
+    }
+    if let Some(cap) = rules.max_meetings
+        && !(1..=MAX_EVENT_SLOTS as u32).contains(&cap)
+    {
+        return Err(invalid(
+            "rules.max_meetings",
+            format!("must be between 1 and {MAX_EVENT_SLOTS} (or none)"),
+        ));
+    }
+    Ok(())
 }
 
 /// Every slot falls on one of the event's days.

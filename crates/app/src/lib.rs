@@ -52,7 +52,7 @@ pub use demo::{DemoOptions, DemoReport};
 pub use embedding::{load_embedder, MODEL_ID};
 pub use directory::{ListingFilter, OrgFilter, PersonFilter, TieFilter, DEFAULT_LIMIT, MAX_LIMIT};
 pub use error::{AppError, AppResult, ErrorCode};
-pub use calendar::{Agenda, AgendaItem, ZonedTime};
+pub use calendar::{Agenda, AgendaItem, SlotAvailability, ZonedTime};
 pub use event_jobs::{ScheduleJob, ScheduleMode, ScheduleOptions, ScheduleSummary, SCHEDULE_JOB};
 pub use events::{
     priority_weight, EventDetails, EventInput, EventSetup, MeetingRequestInput, RegistrationInput, RequestAnswer, RequestOrderInput, SessionTemplate, EventPlan,

@@ -365,3 +365,29 @@ organize-table-count = How many
 organize-table-capacity = Meetings at a table at once
 organize-table-name = Name (numbered)
 organize-status-saved = The event's status was saved.
+availability-title = My availability
+availability-help = Tick the slots in which you cannot meet. The scheduler will not place your meetings there.
+availability-unavailable = Not available
+availability-save = Save availability
+availability-saved = Your availability was saved. Meetings already scheduled move when the organizer next runs the scheduler.
+availability-count = { $n ->
+    [one] Not available in 1 slot.
+   *[other] Not available in { $n } slots.
+}
+availability-conflicts = { $n ->
+    [one] 1 of your meetings is in a slot you marked not available. It stays there until the organizer runs the scheduler again.
+   *[other] { $n } of your meetings are in slots you marked not available. They stay there until the organizer runs the scheduler again.
+}
+availability-conflict = In a slot you marked not available
+availability-locked = The event no longer takes changes; ask the organizer.
+availability-no-slots = The organizer has not set meeting slots yet.
+organize-add-slot = Add a single slot
+organize-add-slot-help = One meeting slot outside the sessions (a lunch meeting, an extra hour). Before noon it counts as morning.
+organize-rules = Rules
+organize-cross-country = Meetings only between participants from different countries
+organize-cross-kind = Meetings only between participants of different kinds (enterprise, investor, university, …)
+organize-max-requests = Open requests a participant may send
+organize-max-meetings = Meetings per participant
+organize-no-limit = Leave a number empty for no limit. The rules apply to requests made from now on; the meeting cap binds the next scheduler run.
+organize-save-rules = Save the rules
+organize-rules-saved = The rules were saved.

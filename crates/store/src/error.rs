@@ -42,7 +42,7 @@ pub enum StoreError {
         id: String,
     },
     /// A write that the stored data, read in the same transaction, makes invalid (an order
-    /// of meeting requests that would close a cycle).
+    /// of meeting requests that would close a cycle, a table name the event has already).
     #[error("{field}: {problem}")]
     Invalid {
         /// The field at fault.

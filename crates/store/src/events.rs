@@ -372,7 +372,8 @@ pub trait EventStore {
         sessions: &[EventSession],
         slots: &[Slot],
     ) -> Result<()>;
-    /// Adds tables.
+    /// Adds tables; [`StoreError::Invalid`] (`name`) when a name is the event's already or
+    /// repeats within the list, and then nothing is added.
     fn add_event_tables(&self, event_id: &str, tables: &[EventTable]) -> Result<()>;
     /// Registers a party, or updates its availability and status when it is registered
     /// already (its id and feed token stay). Returns the stored registration.
@@ -668,6 +669,22 @@ pub(crate) fn add_tables(
     tables: &[EventTable],
 ) -> Result<()> {
     require_event(db, event_id)?;
+    // Names are unique within an event (participants find their table by it). The event's
+    // row is locked first, so that two organizers adding tables at the same moment cannot
+    // both take a name: the second waits, reads the first's tables and is refused.
+    db.exec("UPDATE events SET version = version WHERE id = $1", &[t(event_id)])?;
+    let mut names = std::collections::HashSet::new();
+    for row in db.rows("SELECT name FROM event_tables WHERE event_id = $1", &[t(event_id)])? {
+        names.insert(row[0].text()?);
+    }
+    for table in tables {
+        if !names.insert(table.name.clone()) {
+            return Err(StoreError::Invalid {
+                field: "name",
+                problem: format!("\"{}\" is already a table of this event", table.name),
+            });
+        }
+    }
     for table in tables {
         db.exec(
             "INSERT INTO event_tables (id, event_id, name, capacity) VALUES ($1, $2, $3, $4)",

@@ -232,6 +232,60 @@ backend_tests! {
         }
     }
 
+    fn set_up_checks_table_names_caps_and_parts_of_the_day_before_storing(db) {
+        let store = db.store();
+        let hub = Hub::with_store(store.clone());
+        let event = set_up(&hub, store.as_ref());
+        let field = |result: Result<_, AppError>| match result {
+            Err(AppError::Validation(errors)) => errors[0].field.clone(),
+            other => panic!("expected a validation error, got {:?}", other.map(|_: Vec<bridgehub_app::EventTable>| ())),
+        };
+        let table = |name: &str| TableInput { name: name.into(), capacity: 1 };
+        // "Table 1" is the event's already; a name twice in one list is refused too.
+        assert_eq!(field(hub.add_event_tables(&organizer(), &event, &[table("Table 2"), table("Table 1")])), "tables[1].name");
+        assert_eq!(field(hub.add_event_tables(&organizer(), &event, &[table("Table 2"), table("Table 2")])), "tables[1].name");
+        assert_eq!(hub.event_details(&event).unwrap().tables.len(), 1, "nothing added");
+
+        // Caps allow at least one; a morning starts before noon; a session holds a slot.
+        for (rules, expected) in [
+            (EventRules { max_meetings: Some(0), ..EventRules::default() }, "rules.max_meetings"),
+            (EventRules { max_meetings: Some(500), ..EventRules::default() }, "rules.max_meetings"),
+            (EventRules { max_requests: Some(0), ..EventRules::default() }, "rules.max_requests"),
+        ] {
+            match hub.set_event_rules(&organizer(), &event, &rules) {
+                Err(AppError::Validation(errors)) => assert_eq!(errors[0].field, expected),
+                other => panic!("{rules:?}: {other:?}"),
+            }
+        }
+        assert_eq!(hub.event_details(&event).unwrap().rules, EventRules::default());
+        let session = |part: DayPart, starts: &str, ends: &str, minutes: u32| SessionTemplate {
+            day: "2026-12-01".into(), part, starts: starts.into(), ends: ends.into(), slot_minutes: minutes,
+        };
+        for (template, expected) in [
+            (session(DayPart::Am, "13:00", "15:00", 20), "sessions[0].part"),
+            (session(DayPart::Pm, "08:00", "11:00", 20), "sessions[0].part"),
+            (session(DayPart::Am, "09:00", "09:15", 20), "sessions[0].slot_minutes"),
+        ] {
+            match hub.generate_event_slots(&organizer(), &event, &[template]) {
+                Err(AppError::Validation(errors)) => assert_eq!(errors[0].field, expected),
+                other => panic!("{expected}: {other:?}"),
+            }
+        }
+        // A session across noon may be either part.
+        hub.generate_event_slots(&organizer(), &event, &[session(DayPart::Pm, "11:30", "12:30", 30)]).unwrap();
+        assert_eq!(hub.event_details(&event).unwrap().slots.len(), 8);
+
+        // A setup file with a repeated table name stores no event at all.
+        let before = hub.list_events(None, Some(100)).unwrap().len();
+        let setup: bridgehub_app::EventSetup = serde_json::from_value(serde_json::json!({
+            "event": serde_json::to_value(input()).unwrap(),
+            "tables": [{"name": "A"}, {"name": "A"}],
+        }))
+        .unwrap();
+        assert!(matches!(hub.create_event_with_setup(&organizer(), &setup), Err(AppError::Validation(_))));
+        assert_eq!(hub.list_events(None, Some(100)).unwrap().len(), before);
+    }
+
     fn organizer_rules_are_enforced_server_side(db) {
         let store = db.store();
         let hub = Hub::with_store(store.clone());

@@ -318,6 +318,15 @@ pub(crate) struct AgendaRow {
     with_name: String,
     table: String,
     status: String,
+    /// Held in a slot the party has since marked unavailable.
+    conflict: bool,
+}
+
+/// The slots of one day and part of the day, for the availability form.
+pub(crate) struct AvailabilityGroup {
+    label: String,
+    /// (slot id, `09:00–09:20`, available).
+    slots: Vec<(String, String, bool)>,
 }
 
 #[derive(Template)]
@@ -332,13 +341,22 @@ struct AgendaPage<'a> {
     viewer_zone: String,
     rows: Vec<AgendaRow>,
     feed_url: String,
+    notice: String,
+    /// The warning about meetings held in slots now marked unavailable (empty: none).
+    conflicts: String,
+    availability: Vec<AvailabilityGroup>,
+    /// How many slots are marked unavailable (empty: none), and whether the viewer may
+    /// change them now.
+    unavailable: String,
+    editable: bool,
 }
 
-/// `?party=&tz=` of the agenda.
+/// `?party=&tz=&done=` of the agenda.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct AgendaParams {
     party: Option<String>,
     tz: Option<String>,
+    done: Option<String>,
 }
 
 fn span(start: &bridgehub_app::ZonedTime, end: &bridgehub_app::ZonedTime) -> String {
@@ -385,7 +403,18 @@ pub(crate) async fn agenda(
     })
     .await;
     match result {
-        Ok((agenda, token, party_name)) => render(&AgendaPage {
+        Ok((agenda, token, party_name)) => {
+            let mut availability: Vec<AvailabilityGroup> = Vec::new();
+            for slot in &agenda.availability {
+                let part = if slot.part == "am" { ctx.t("organize-morning") } else { ctx.t("organize-afternoon") };
+                let label = format!("{} · {part}", slot.day);
+                let entry = (slot.slot.clone(), format!("{}–{}", slot.starts, slot.ends), slot.available);
+                match availability.last_mut() {
+                    Some(group) if group.label == label => group.slots.push(entry),
+                    _ => availability.push(AvailabilityGroup { label, slots: vec![entry] }),
+                }
+            }
+            render(&AgendaPage {
             event_id: id.clone(),
             title: agenda.title.clone(),
             party: agenda.party.clone(),
@@ -402,8 +431,23 @@ pub(crate) async fn agenda(
                     with_name: m.with_name.clone(),
                     table: m.table.clone(),
                     status: ctx.vocab("meeting-status", m.status.code()),
+                    conflict: m.in_unavailable_slot,
                 })
                 .collect(),
+            notice: match p.done.as_deref() {
+                Some("availability") => ctx.t("availability-saved"),
+                _ => String::new(),
+            },
+            conflicts: match agenda.meetings.iter().filter(|m| m.in_unavailable_slot).count() {
+                0 => String::new(),
+                n => ctx.tn("availability-conflicts", "n", n as u64),
+            },
+            unavailable: match agenda.availability.iter().filter(|s| !s.available).count() {
+                0 => String::new(),
+                n => ctx.tn("availability-count", "n", n as u64),
+            },
+            availability,
+            editable: agenda.availability_editable,
             feed_url: if token.is_empty() {
                 String::new()
             } else {
@@ -413,7 +457,38 @@ pub(crate) async fn agenda(
                 )
             },
             ctx: &ctx,
-        }),
+        })
+        }
+        Err(err) => app_error(&ctx, err),
+    }
+}
+
+/// `POST /events/{id}/availability`: the slots a registered party cannot meet in (every
+/// `unavailable` checkbox ticked; none frees them all).
+pub(crate) async fn availability(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let Some(viewer) = ctx.viewer.clone() else {
+        return to_login(&ctx);
+    };
+    let form = FormData::parse(&body);
+    let party = form.get("party");
+    let unavailable = form.all("unavailable");
+    let actor = viewer.actor();
+    let (event, who) = (id.clone(), party.clone());
+    match run(&state.hub, move |hub| hub.set_availability(&actor, &event, &who, &unavailable)).await {
+        // Back to the agenda, in the time zone it was shown in.
+        Ok(_) => see_other(&format!(
+            "/events/{id}/agenda?{}#availability-h",
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("party", &party)
+                .append_pair("tz", form.get("tz").trim())
+                .append_pair("done", "availability")
+                .finish()
+        )),
         Err(err) => app_error(&ctx, err),
     }
 }
@@ -446,10 +521,10 @@ struct OrganizePage<'a> {
     /// The event's status code and (code, label) of each status.
     status: String,
     statuses: Vec<(String, String)>,
-    /// Slots and tables so far, and the event's first day (the session form's default).
+    /// Slots and tables so far, and the values of the forms that add them.
     slot_count: usize,
     table_count: usize,
-    first_day: String,
+    setup: SetupValues,
     /// This page of requests (from 0), its range (`41–80 / 240`) and its neighbours.
     page: usize,
     range: String,
@@ -503,6 +578,154 @@ pub(crate) struct OrganizeParams {
 /// Meeting requests per organizer page (a large event has hundreds).
 const PLAN_ROWS: usize = 40;
 
+/// What the session and tables forms show: their defaults, or what the organizer typed
+/// when the form was refused.
+#[derive(Clone)]
+pub(crate) struct SetupValues {
+    /// Empty: the event's first day.
+    day: String,
+    part: String,
+    starts: String,
+    ends: String,
+    slot_minutes: String,
+    count: String,
+    capacity: String,
+    table_name: String,
+    /// The single-slot form.
+    one_day: String,
+    one_starts: String,
+    one_ends: String,
+    /// The rules form, as typed; `None`: the event's rules.
+    rules: Option<RulesValues>,
+}
+
+/// The rules form's values.
+#[derive(Clone, Default)]
+pub(crate) struct RulesValues {
+    cross_country_only: bool,
+    cross_kind_only: bool,
+    /// Empty: no cap.
+    max_requests: String,
+    max_meetings: String,
+}
+
+impl RulesValues {
+    fn of(rules: &bridgehub_store::EventRules) -> RulesValues {
+        RulesValues {
+            cross_country_only: rules.cross_country_only,
+            cross_kind_only: rules.cross_kind_only,
+            max_requests: rules.max_requests.map(|n| n.to_string()).unwrap_or_default(),
+            max_meetings: rules.max_meetings.map(|n| n.to_string()).unwrap_or_default(),
+        }
+    }
+
+    fn posted(form: &FormData) -> RulesValues {
+        RulesValues {
+            cross_country_only: form.opt("cross_country_only").is_some(),
+            cross_kind_only: form.opt("cross_kind_only").is_some(),
+            max_requests: form.get("max_requests").trim().to_owned(),
+            max_meetings: form.get("max_meetings").trim().to_owned(),
+        }
+    }
+
+    /// The rules, or the fields that are not whole numbers.
+    fn rules(&self) -> Result<bridgehub_store::EventRules, AppError> {
+        let cap = |field: &str, text: &str| -> Result<Option<u32>, bridgehub_domain::FieldError> {
+            match text {
+                "" => Ok(None),
+                text => text
+                    .parse::<u32>()
+                    .map(Some)
+                    .map_err(|_| bridgehub_domain::FieldError::new(field, "must be a whole number, or empty for no limit")),
+            }
+        };
+        let (requests, meetings) = (cap("max_requests", &self.max_requests), cap("max_meetings", &self.max_meetings));
+        match (requests, meetings) {
+            (Ok(max_requests), Ok(max_meetings)) => Ok(bridgehub_store::EventRules {
+                cross_country_only: self.cross_country_only,
+                cross_kind_only: self.cross_kind_only,
+                max_requests,
+                max_meetings,
+            }),
+            (requests, meetings) => Err(AppError::Validation(
+                [requests.err(), meetings.err()].into_iter().flatten().collect(),
+            )),
+        }
+    }
+}
+
+impl Default for SetupValues {
+    fn default() -> Self {
+        SetupValues {
+            day: String::new(),
+            part: "am".into(),
+            starts: "09:00".into(),
+            ends: "12:00".into(),
+            slot_minutes: "20".into(),
+            count: "10".into(),
+            capacity: "1".into(),
+            table_name: "Table".into(),
+            one_day: String::new(),
+            one_starts: "12:30".into(),
+            one_ends: "13:00".into(),
+            rules: None,
+        }
+    }
+}
+
+impl SetupValues {
+    /// The defaults with the posted fields of the session or tables form.
+    fn posted(form: &FormData) -> SetupValues {
+        let mut values = SetupValues::default();
+        for (name, value) in [
+            ("day", &mut values.day),
+            ("part", &mut values.part),
+            ("starts", &mut values.starts),
+            ("ends", &mut values.ends),
+            ("slot_minutes", &mut values.slot_minutes),
+            ("count", &mut values.count),
+            ("capacity", &mut values.capacity),
+            ("name", &mut values.table_name),
+            ("one_day", &mut values.one_day),
+            ("one_starts", &mut values.one_starts),
+            ("one_ends", &mut values.one_ends),
+        ] {
+            if let Some(posted) = form.opt(name) {
+                *value = posted;
+            }
+        }
+        values
+    }
+}
+
+/// A refused field of an organizer form named by its label on the page: the use cases
+/// name the session and table fields of their lists (`sessions[0].ends`, `tables[3].name`).
+fn organize_field_label(ctx: &Ctx, field: &str) -> String {
+    let bare = match field.split_once("].") {
+        Some((list, name)) if ["sessions[", "tables[", "slots["].iter().any(|l| list.starts_with(l)) => name,
+        _ => field.strip_prefix("rules.").unwrap_or(field),
+    };
+    let key = match bare {
+        "day" => "organize-day",
+        "part" => "organize-session",
+        "starts" => "organize-starts",
+        "ends" => "organize-ends",
+        "slot_minutes" => "organize-slot-minutes",
+        "count" => "organize-table-count",
+        "capacity" => "organize-table-capacity",
+        "name" => "organize-table-name",
+        "slot" => "organize-fixed-slot",
+        "session" => "organize-session",
+        "after" => "organize-after",
+        "status" => "event-meeting-status",
+        "slots" => "event-slots",
+        "max_requests" => "organize-max-requests",
+        "max_meetings" => "organize-max-meetings",
+        _ => return field.to_owned(),
+    };
+    ctx.t(key)
+}
+
 /// Builds the organizer page (403 for a signed-in non-organizer, login for visitors);
 /// `job`: a scheduler job of this event to report on.
 async fn organize_page(
@@ -513,6 +736,7 @@ async fn organize_page(
     errors: Vec<(String, String)>,
     job: Option<i64>,
     page: usize,
+    mut setup: SetupValues,
 ) -> Response {
     let Some(viewer) = ctx.viewer.clone() else {
         return to_login(ctx);
@@ -578,6 +802,15 @@ async fn organize_page(
         Ok((details, rows, job, page, total)) => {
             let last_run = details.last_run.as_ref().map(|run| run_facts(ctx, run)).unwrap_or_default();
             let status = if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+            if setup.day.is_empty() {
+                setup.day = details.event.starts_on.clone();
+            }
+            if setup.one_day.is_empty() {
+                setup.one_day = details.event.starts_on.clone();
+            }
+            if setup.rules.is_none() {
+                setup.rules = Some(RulesValues::of(&details.rules));
+            }
             let mut response = render(&OrganizePage {
                 event: event_card(ctx, &details.event),
                 slots: details.slots.iter().map(|s| (s.id.clone(), slot_label(s))).collect(),
@@ -588,7 +821,7 @@ async fn organize_page(
                     .collect(),
                 slot_count: details.slots.len(),
                 table_count: details.tables.len(),
-                first_day: details.event.starts_on.clone(),
+                setup,
                 range: if total == 0 {
                     String::new()
                 } else {
@@ -633,20 +866,36 @@ pub(crate) async fn organize(
         Some("slots") => ctx.t("organize-slots-added"),
         Some("tables") => ctx.t("organize-tables-added"),
         Some("status") => ctx.t("organize-status-saved"),
+        Some("rules") => ctx.t("organize-rules-saved"),
         _ => String::new(),
     };
-    organize_page(&state, &ctx, id, notice, Vec::new(), params.job, params.page.unwrap_or(0)).await
+    organize_page(&state, &ctx, id, notice, Vec::new(), params.job, params.page.unwrap_or(0), SetupValues::default()).await
 }
 
 /// After an organizer's form: back to the page, or the page again with the problems.
 async fn organize_answer(state: &AppState, ctx: &Ctx, id: String, page: usize, result: Result<String, AppError>) -> Response {
+    organize_answer_with(state, ctx, id, page, result, SetupValues::default()).await
+}
+
+/// [`organize_answer`] for the session and tables forms, which come back with what was typed.
+async fn organize_answer_with(
+    state: &AppState,
+    ctx: &Ctx,
+    id: String,
+    page: usize,
+    result: Result<String, AppError>,
+    setup: SetupValues,
+) -> Response {
     match result {
         Ok(query) if page > 0 => see_other(&format!("/events/{id}/organize?{query}&page={page}")),
         Ok(query) => see_other(&format!("/events/{id}/organize?{query}")),
         // A refused value, or a scheduler run the event is not ready for (no slots or tables).
         Err(err) if super::pages::form_problem(&err) || matches!(err, AppError::InvalidState(_)) => {
-            let errors = super::pages::field_errors(ctx, &err);
-            organize_page(state, ctx, id, String::new(), errors, None, page).await
+            let errors = super::pages::field_errors(ctx, &err)
+                .into_iter()
+                .map(|(field, problem)| (if field.is_empty() { field } else { organize_field_label(ctx, &field) }, problem))
+                .collect();
+            organize_page(state, ctx, id, String::new(), errors, None, page, setup).await
         }
         Err(err) => app_error(ctx, err),
     }
@@ -897,7 +1146,54 @@ pub(crate) async fn organize_session(
             "must be a whole number of minutes",
         )])),
     };
-    organize_answer(&state, &ctx, id, 0, result.map(|_| "done=slots".to_owned())).await
+    organize_answer_with(&state, &ctx, id, 0, result.map(|_| "done=slots".to_owned()), SetupValues::posted(&form)).await
+}
+
+/// `POST /events/{id}/organize/rules`: the event's rules (who may ask whom, and caps).
+pub(crate) async fn organize_rules(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let Some(viewer) = ctx.viewer.clone() else {
+        return to_login(&ctx);
+    };
+    let values = RulesValues::posted(&FormData::parse(&body));
+    let result = match values.rules() {
+        Ok(rules) => {
+            let actor = viewer.actor();
+            let event = id.clone();
+            run(&state.hub, move |hub| hub.set_event_rules(&actor, &event, &rules)).await
+        }
+        Err(err) => Err(err),
+    };
+    let setup = SetupValues { rules: Some(values), ..SetupValues::default() };
+    organize_answer_with(&state, &ctx, id, 0, result.map(|_| "done=rules".to_owned()), setup).await
+}
+
+/// `POST /events/{id}/organize/one-slot`: adds a single slot (a lunch meeting, an extra
+/// hour); its part of the day follows from its start.
+pub(crate) async fn organize_one_slot(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let Some(viewer) = ctx.viewer.clone() else {
+        return to_login(&ctx);
+    };
+    let form = FormData::parse(&body);
+    let input = bridgehub_app::SlotInput {
+        day: form.get("one_day"),
+        starts: form.get("one_starts"),
+        ends: form.get("one_ends"),
+        part: None,
+    };
+    let actor = viewer.actor();
+    let event = id.clone();
+    let result = run(&state.hub, move |hub| hub.add_event_slots(&actor, &event, &[input])).await;
+    organize_answer_with(&state, &ctx, id, 0, result.map(|_| "done=slots".to_owned()), SetupValues::posted(&form)).await
 }
 
 /// `POST /events/{id}/organize/tables`: adds numbered tables (`Table 4`, `Table 5`, ...).
@@ -923,5 +1219,5 @@ pub(crate) async fn organize_tables(
         (None, _) => Err(AppError::Validation(vec![bridgehub_domain::FieldError::new("count", "must be a number from 1 to 200")])),
         (_, Err(_)) => Err(AppError::Validation(vec![bridgehub_domain::FieldError::new("capacity", "must be a whole number")])),
     };
-    organize_answer(&state, &ctx, id, 0, result.map(|_| "done=tables".to_owned())).await
+    organize_answer_with(&state, &ctx, id, 0, result.map(|_| "done=tables".to_owned()), SetupValues::posted(&form)).await
 }

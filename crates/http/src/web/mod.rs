@@ -62,6 +62,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
             post(events::answer),
         )
         .route("/events/{id}/agenda", get(events::agenda))
+        .route("/events/{id}/availability", post(events::availability))
         .route("/events/{id}/organize", get(events::organize))
         .route("/events/{id}/organize/slot/{request}", post(events::organize_slot))
         .route("/events/{id}/organize/order/{request}", post(events::organize_order))
@@ -69,6 +70,8 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route("/events/{id}/organize/session", post(events::organize_session))
         .route("/events/{id}/organize/status", post(events::organize_status))
         .route("/events/{id}/organize/tables", post(events::organize_tables))
+        .route("/events/{id}/organize/rules", post(events::organize_rules))
+        .route("/events/{id}/organize/one-slot", post(events::organize_one_slot))
         .route("/thin-ties", get(pages::thin_ties))
         .route("/brokers", get(analytics::brokers))
         .route("/admin", get(account::admin))

@@ -583,6 +583,25 @@ async fn flows(ui: &Ui, hub: &Hub, b: &Actor, b_org: &str) {
         .unwrap_or_default();
     assert!(feed.contains("/agenda.ics?token="), "{feed}");
     ui.shot("13-agenda-two-zones.png").await;
+    // A cannot meet in the slot the meeting landed in after all: A marks it, and the
+    // agenda says the meeting moves at the next scheduler run.
+    let held = event_time.split(' ').nth(1).unwrap_or_default().to_owned();
+    let tick = format!("//form[@id='availability-form']//label[contains(., '{held}')]/input");
+    ui.client
+        .find(Locator::XPath(&tick))
+        .await
+        .unwrap_or_else(|e| panic!("the checkbox of {held}: {e}"))
+        .click()
+        .await
+        .expect("tick it");
+    ui.click("#availability-submit").await;
+    assert!(
+        ui.text("#availability-conflicts").await.contains("1 of your meetings"),
+        "the meeting is flagged"
+    );
+    assert!(ui.text("#availability-count").await.contains("Not available in 1 slot."));
+    assert!(ui.text("#agenda .conflict-flag").await.contains("not available"));
+    ui.shot("13b-availability.png").await;
 
     // Administration: A becomes an administrator; an import preview lists every
     // problem with its line and field and stores nothing.

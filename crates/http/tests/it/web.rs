@@ -512,8 +512,10 @@ backend_tests! {
         forms.extend(["/signup".to_owned(), "/login".to_owned(), format!("/listings/{}/edit", seeded.member_listing),
             format!("/introductions/{}/withdraw", seeded.introductions[0]), "/account/totp/confirm".to_owned(),
             format!("/events/{}/register", seeded.events[0]), format!("/events/{}/requests/x/accept", seeded.events[0]),
+            format!("/events/{}/availability", seeded.events[0]),
             format!("/events/{}/organize/slot/x", seeded.events[0]), format!("/events/{}/organize/order/x", seeded.events[0]),
-            "/events/new".to_owned(), format!("/events/{}/organize/session", seeded.events[0]), format!("/events/{}/organize/status", seeded.events[0]), format!("/events/{}/organize/tables", seeded.events[0])]);
+            "/events/new".to_owned(), format!("/events/{}/organize/rules", seeded.events[0]), format!("/events/{}/organize/one-slot", seeded.events[0]),
+            format!("/events/{}/organize/session", seeded.events[0]), format!("/events/{}/organize/status", seeded.events[0]), format!("/events/{}/organize/tables", seeded.events[0])]);
         let good = client.token("/account");
         for form in &forms {
             for pairs in [vec![("title", "x")], vec![("_csrf", "0".repeat(64).as_str()), ("title", "x")]] {
@@ -640,6 +642,92 @@ backend_tests! {
         assert!(zh.body.contains("活动管理") && zh.body.contains("已排程"), "{}", zh.body);
     }
 
+    fn a_participant_marks_slots_unavailable_and_the_next_schedule_moves_their_meeting(db) {
+        let app = TestApp::spawn(&db);
+        let seeded = seed(&app);
+        let event = seeded.events[0].clone();
+        let root = Actor::operator();
+        let (a_org, b_org) = (seeded.orgs[4].clone(), seeded.orgs[5].clone());
+        let agenda = format!("/events/{event}/agenda?party={a_org}");
+        let mut a = Client::new(&app);
+        a.log_in(&seeded.member_email);
+        // No slots yet: nothing to mark.
+        let shown = a.get(&agenda);
+        assert!(shown.status == 200 && !shown.body.contains("id=\"availability-form\""), "{}", shown.body);
+
+        let slots = app.hub.add_event_slots(&root, &event, &[
+            serde_json::from_value(json!({"day": "2026-12-01", "starts": "09:00", "ends": "09:30"})).expect("slot"),
+            serde_json::from_value(json!({"day": "2026-12-01", "starts": "14:00", "ends": "14:30"})).expect("slot"),
+        ]).expect("slots");
+        app.hub.add_event_tables(&root, &event, &[serde_json::from_value(json!({"name": "T1"})).expect("table")]).expect("tables");
+        let request = app.hub.request_meeting(&root, &event, &serde_json::from_value(json!({"from": a_org, "to": b_org, "priority": "must"})).expect("request")).expect("request");
+        app.hub.answer_meeting_request(&root, &event, &request.id, bridgehub_app::RequestAnswer::Accept).expect("accept");
+        let run_scheduler = || {
+            let options = serde_json::from_value(json!({"mode": "all", "time_limit_secs": 5})).expect("options");
+            let job = app.hub.schedule_event(&root, &event, &options).expect("queue");
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+            while app.hub.schedule_job(&root, &event, job).expect("job").status != "done" {
+                app.hub.run_jobs_once("test").expect("run");
+                assert!(std::time::Instant::now() < deadline, "the scheduler run never finished");
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            let meetings = app.hub.event_meetings(&root, &event).expect("meetings");
+            let held: Vec<_> = meetings.iter().filter(|m| m.status == bridgehub_store::MeetingStatus::Confirmed).collect();
+            assert_eq!(held.len(), 1, "{meetings:?}");
+            held[0].slot_id.clone()
+        };
+        let first = run_scheduler();
+        let other = slots.iter().map(|s| s.id.clone()).find(|s| *s != first).expect("the other slot");
+        let registration = |party: &str| app.hub.event_registrations(&root, &event).expect("registrations").into_iter().find(|r| r.party_id == party).expect("registered");
+        let token_before = registration(&a_org).feed_token;
+
+        // The form lists both slots, none ticked.
+        let shown = a.get(&agenda);
+        assert!(shown.body.contains("id=\"availability-form\"") && shown.body.contains("2026-12-01 · Morning") && shown.body.contains("14:00–14:30"), "{}", shown.body);
+        assert_eq!(shown.body.matches("name=\"unavailable\"").count(), 2);
+        assert!(!shown.body.contains(" checked>") && !shown.body.contains("id=\"availability-conflicts\""), "{}", shown.body);
+        let token = hidden_value(&shown.body, "_csrf").expect("a form token");
+
+        // A marks the meeting's slot unavailable: stored, the feed kept, the meeting flagged.
+        let reply = a.post(&format!("/events/{event}/availability"), &[("_csrf", &token), ("party", &a_org), ("tz", "Asia/Dubai"), ("unavailable", &first)]);
+        assert_eq!(reply.status, 303, "{}", reply.body);
+        assert_eq!(reply.header("location"), Some(format!("/events/{event}/agenda?party={a_org}&tz=Asia%2FDubai&done=availability#availability-h").as_str()));
+        assert_eq!(registration(&a_org).unavailable, vec![first.clone()]);
+        assert_eq!(registration(&a_org).feed_token, token_before, "the calendar feed survives");
+        let shown = a.get(&format!("{agenda}&done=availability"));
+        assert!(shown.body.contains("Your availability was saved") && shown.body.contains("id=\"availability-conflicts\"") && shown.body.contains("conflict-flag"), "{}", shown.body);
+        assert!(shown.body.contains(&format!("value=\"{first}\" checked>")), "{}", shown.body);
+        assert!(a.get(&format!("{agenda}&lang=zh-Hans")).body.contains("我的可约时间"));
+
+        // Someone who does not act for A is refused; a slot of no event is refused by name;
+        // neither changes what is stored.
+        let mut b = Client::new(&app);
+        b.log_in("saigon.cold.store@member.example");
+        let b_token = b.token(&format!("/events/{event}/agenda?party={b_org}"));
+        assert_eq!(b.post(&format!("/events/{event}/availability"), &[("_csrf", &b_token), ("party", &a_org)]).status, 403);
+        let reply = b.post(&format!("/events/{event}/availability"), &[("_csrf", &b_token), ("party", &b_org), ("unavailable", "slot-nowhere")]);
+        assert!(reply.status == 422 && reply.body.contains("unavailable[0]"), "{} {}", reply.status, reply.body);
+        assert_eq!(registration(&a_org).unavailable, vec![first.clone()]);
+        assert!(registration(&b_org).unavailable.is_empty());
+
+        // The next run moves the meeting out of that slot, and the warning goes.
+        assert_eq!(run_scheduler(), other);
+        let shown = a.get(&agenda);
+        assert!(!shown.body.contains("id=\"availability-conflicts\"") && !shown.body.contains("conflict-flag"), "{}", shown.body);
+
+        // Nothing ticked frees every slot.
+        assert_eq!(a.post(&format!("/events/{event}/availability"), &[("_csrf", &token), ("party", &a_org)]).status, 303);
+        assert!(registration(&a_org).unavailable.is_empty());
+
+        // Once the event is closed, participants see their availability but cannot change it.
+        app.hub.set_event_status(&root, &event, bridgehub_store::EventStatus::Closed).expect("close");
+        let shown = b.get(&format!("/events/{event}/agenda?party={b_org}"));
+        assert!(!shown.body.contains("id=\"availability-form\"") && shown.body.contains("no longer takes changes"), "{}", shown.body);
+        let reply = b.post(&format!("/events/{event}/availability"), &[("_csrf", &b_token), ("party", &b_org), ("unavailable", &first)]);
+        assert_eq!(reply.status, 409, "{}", reply.body);
+        assert!(registration(&b_org).unavailable.is_empty());
+    }
+
     fn a_member_creates_an_event_and_sets_up_its_slots_and_tables_on_the_web(db) {
         let app = TestApp::spawn(&db);
         let seeded = seed(&app);
@@ -680,8 +768,20 @@ backend_tests! {
 
         // A morning of 30-minute slots and five tables; a bad session is refused on the page.
         let base = format!("/events/{event}/organize");
-        let reply = member.post(&format!("{base}/session"), &[("_csrf", &token), ("day", "2027-05-12"), ("part", "am"), ("starts", "11:00"), ("ends", "09:00"), ("slot_minutes", "30")]);
+        let reply = member.post(&format!("{base}/session"), &[("_csrf", &token), ("day", "2027-05-12"), ("part", "pm"), ("starts", "11:00"), ("ends", "09:00"), ("slot_minutes", "45")]);
         assert_eq!(reply.status, 422, "{}", reply.body);
+        // The problem names the form's field by its label, and the form keeps what was typed.
+        assert!(reply.body.contains("<strong>Ends</strong>: must be after starts"), "{}", reply.body);
+        assert!(reply.body.contains("name=\"starts\" type=\"time\" value=\"11:00\"") && reply.body.contains("value=\"45\"")
+            && reply.body.contains("<option value=\"pm\" selected>") && reply.body.contains("value=\"2027-05-12\""), "{}", reply.body);
+        // A morning that starts after noon, and slots longer than the session, are refused too.
+        let reply = member.post(&format!("{base}/session"), &[("_csrf", &token), ("day", "2027-05-12"), ("part", "am"), ("starts", "13:00"), ("ends", "15:00"), ("slot_minutes", "30")]);
+        assert!(reply.status == 422 && reply.body.contains("<strong>Part of the day</strong>: a morning cannot start at 13:00"), "{}", reply.body);
+        let reply = member.post(&format!("{base}/session"), &[("_csrf", &token), ("day", "2027-05-12"), ("part", "am"), ("starts", "09:00"), ("ends", "09:20"), ("slot_minutes", "30")]);
+        assert!(reply.status == 422 && reply.body.contains("<strong>Minutes per meeting</strong>: is longer than the session (20 minutes)"), "{}", reply.body);
+        let reply = member.post(&format!("{base}/tables"), &[("_csrf", &token), ("count", "3"), ("capacity", "0"), ("name", "Booth")]);
+        assert!(reply.status == 422 && reply.body.contains("<strong>Meetings at a table at once</strong>") && reply.body.contains("value=\"Booth\""), "{}", reply.body);
+        assert!(app.hub.event_details(&event).expect("the event").slots.is_empty() && app.hub.event_details(&event).expect("the event").tables.is_empty());
         let reply = member.post(&format!("{base}/session"), &[("_csrf", &token), ("day", "2027-05-12"), ("part", "am"), ("starts", "09:00"), ("ends", "11:00"), ("slot_minutes", "30")]);
         assert_eq!((reply.status, reply.header("location")), (303, Some(format!("{base}?done=slots").as_str())), "{}", reply.body);
         let reply = member.post(&format!("{base}/tables"), &[("_csrf", &token), ("count", "5"), ("capacity", "2"), ("name", "Booth")]);
@@ -697,6 +797,26 @@ backend_tests! {
         let names: std::collections::BTreeSet<String> = app.hub.event_details(&event).expect("the event").tables.into_iter().map(|t| t.name).collect();
         assert!(names.contains("VIP 1") && names.contains("Booth 6") && names.len() == 7, "{names:?}");
         assert!(details.tables.iter().all(|t| t.capacity == 2));
+        // A single slot beside the sessions; one that ends before it starts is refused by label.
+        assert_eq!(member.post(&format!("{base}/one-slot"), &[("_csrf", &token), ("one_day", "2027-05-12"), ("one_starts", "12:30"), ("one_ends", "13:00")]).status, 303);
+        let reply = member.post(&format!("{base}/one-slot"), &[("_csrf", &token), ("one_day", "2027-05-12"), ("one_starts", "13:00"), ("one_ends", "12:40")]);
+        assert!(reply.status == 422 && reply.body.contains("<strong>Ends</strong>: must be after starts") && reply.body.contains("value=\"12:40\""), "{}", reply.body);
+        let lunch = app.hub.event_details(&event).expect("the event").slots.into_iter().filter(|s| s.starts == "12:30").collect::<Vec<_>>();
+        assert!(lunch.len() == 1 && lunch[0].part == bridgehub_app::DayPart::Pm, "{lunch:?}");
+        // Rules: saved, shown back; a cap of 0 or a word is refused by label, keeping the form.
+        let reply = member.post(&format!("{base}/rules"), &[("_csrf", &token), ("cross_country_only", "1"), ("max_requests", ""), ("max_meetings", "6")]);
+        assert_eq!((reply.status, reply.header("location")), (303, Some(format!("{base}?done=rules").as_str())), "{}", reply.body);
+        let rules = app.hub.event_details(&event).expect("the event").rules;
+        assert_eq!(rules, bridgehub_app::EventRules { cross_country_only: true, cross_kind_only: false, max_requests: None, max_meetings: Some(6) });
+        let shown = member.get(&format!("{base}?done=rules"));
+        assert!(shown.body.contains("The rules were saved") && shown.body.contains("name=\"cross_country_only\" value=\"1\" checked>")
+            && shown.body.contains("name=\"max_meetings\" type=\"number\" min=\"1\" max=\"128\" value=\"6\""), "{}", shown.body);
+        let reply = member.post(&format!("{base}/rules"), &[("_csrf", &token), ("cross_kind_only", "1"), ("max_requests", "many"), ("max_meetings", "0")]);
+        assert!(reply.status == 422 && reply.body.contains("<strong>Open requests a participant may send</strong>: must be a whole number"), "{}", reply.body);
+        assert!(reply.body.contains("value=\"many\"") && reply.body.contains("name=\"cross_kind_only\" value=\"1\" checked>"), "{}", reply.body);
+        let reply = member.post(&format!("{base}/rules"), &[("_csrf", &token), ("max_meetings", "0")]);
+        assert!(reply.status == 422 && reply.body.contains("<strong>Meetings per participant</strong>: must be between 1 and 128"), "{}", reply.body);
+        assert_eq!(app.hub.event_details(&event).expect("the event").rules, rules, "refused rules change nothing");
         // Another member cannot set up someone else's event.
         let mut other = Client::new(&app);
         other.log_in(&seeded.member_email);
@@ -710,6 +830,8 @@ backend_tests! {
             ("tables", vec![("count", "1"), ("capacity", "1")]),
             ("session", vec![("day", "2027-05-12"), ("part", "pm"), ("starts", "14:00"), ("ends", "15:00"), ("slot_minutes", "30")]),
             ("schedule", vec![("mode", "all")]),
+            ("rules", vec![("max_meetings", "2")]),
+            ("one-slot", vec![("one_day", "2027-05-12"), ("one_starts", "16:00"), ("one_ends", "16:30")]),
         ] {
             let mut pairs = pairs;
             pairs.push(("_csrf", other_token.as_str()));
@@ -717,7 +839,7 @@ backend_tests! {
         }
         assert_eq!(other.get(&base).status, 403);
         let kept = app.hub.event_details(&event).expect("the event");
-        assert_eq!((kept.slots.len(), kept.event.status), (4, bridgehub_app::EventStatus::Closed), "nothing changed");
+        assert_eq!((kept.slots.len(), kept.event.status, kept.rules), (5, bridgehub_app::EventStatus::Closed, rules), "nothing changed");
     }
 
     fn pages_carry_security_headers_and_speak_the_chosen_language(db) {

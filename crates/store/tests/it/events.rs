@@ -216,6 +216,21 @@ backend_tests! {
         assert!(cleared.session.is_none() && cleared.after.is_empty());
     }
 
+    fn table_names_are_unique_within_an_event(db) {
+        let store = db.store();
+        set_up(store.as_ref());
+        let table = |id: &str, name: &str| EventTable { id: id.into(), name: name.into(), capacity: 1 };
+        // A name the event has, or one repeated in the list: refused, and nothing added.
+        for list in [vec![table("c", "C"), table("a2", "A")], vec![table("c", "C"), table("c2", "C")]] {
+            let refused = store.add_event_tables("e1", &list);
+            assert!(matches!(refused, Err(StoreError::Invalid { field: "name", .. })), "{refused:?}");
+        }
+        let names = |store: &dyn Store| store.event_snapshot("e1").unwrap().unwrap().tables.into_iter().map(|t| t.name).collect::<Vec<_>>();
+        assert_eq!(names(store.as_ref()).len(), 2);
+        store.add_event_tables("e1", &[table("c", "C")]).unwrap();
+        assert_eq!(names(store.as_ref()).len(), 3);
+    }
+
     fn registrations_upsert_by_party_and_keep_their_feed_token(db) {
         let store = db.store();
         set_up(store.as_ref());
