@@ -99,8 +99,8 @@ pub struct Agenda {
     pub meetings: Vec<AgendaItem>,
     /// Every slot of the event in time order, with the party's availability.
     pub availability: Vec<SlotAvailability>,
-    /// Whether the caller may change that availability now (the event is open, or the
-    /// caller organizes it and it is a draft or closed).
+    /// Whether the caller may change that availability now: the party is registered, and
+    /// the event is open (or the caller organizes it and it is a draft or closed).
     pub availability_editable: bool,
 }
 
@@ -242,7 +242,11 @@ impl Hub {
             )));
         }
         let mut agenda = self.agenda_of(&snapshot, party, viewer_tz)?;
-        agenda.availability_editable = crate::events::may_register(&snapshot, actor);
+        let registered = snapshot
+            .registrations
+            .iter()
+            .any(|r| r.party_id == party && r.status == RegistrationStatus::Registered);
+        agenda.availability_editable = registered && crate::events::may_register(&snapshot, actor);
         Ok(agenda)
     }
 

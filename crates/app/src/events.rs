@@ -387,14 +387,26 @@ fn part_name(part: DayPart) -> &'static str {
     }
 }
 
-/// Slot ids a party cannot meet in, each a slot of the event (field `unavailable[n]`),
-/// sorted and without repeats.
-fn checked_unavailable(snapshot: &EventSnapshot, slots: &[String]) -> AppResult<Vec<String>> {
+/// Slot ids `party` cannot meet in, each a slot of the event (field `unavailable[n]`),
+/// sorted and without repeats. A slot an organizer fixed one of the party's live requests
+/// to is refused: the scheduler could then place nothing at all.
+fn checked_unavailable(snapshot: &EventSnapshot, party: &str, slots: &[String]) -> AppResult<Vec<String>> {
     for (n, slot) in slots.iter().enumerate() {
         if !snapshot.slots.iter().any(|s| s.id == *slot) {
             return Err(invalid(
                 &format!("unavailable[{n}]"),
                 format!("\"{slot}\" is not a slot of this event"),
+            ));
+        }
+        if let Some(fixed) = snapshot.requests.iter().find(|r| {
+            r.fixed_slot.as_deref() == Some(slot.as_str())
+                && (r.from_party == party || r.to_party == party)
+                && matches!(r.status, RequestStatus::Requested | RequestStatus::Accepted)
+        }) {
+            let other = if fixed.from_party == party { &fixed.to_party } else { &fixed.from_party };
+            return Err(invalid(
+                &format!("unavailable[{n}]"),
+                format!("the organizer has fixed the meeting with \"{other}\" to slot \"{slot}\"; ask them to move it first"),
             ));
         }
     }
@@ -702,7 +714,7 @@ impl Hub {
                 },
             ));
         };
-        let unavailable = checked_unavailable(&snapshot, &input.unavailable)?;
+        let unavailable = checked_unavailable(&snapshot, &input.party, &input.unavailable)?;
         let registration = Registration {
             id: new_id("reg"),
             event_id: event_id.to_owned(),
@@ -733,18 +745,14 @@ impl Hub {
             return Err(AppError::Forbidden(format!("you do not act for \"{party}\"")));
         }
         require_open(&snapshot, actor)?;
-        let Some(current) = snapshot
-            .registrations
-            .iter()
-            .find(|r| r.party_id == party && r.status == RegistrationStatus::Registered)
-        else {
-            return Err(AppError::NotFound { kind: "registration", id: party.to_owned() });
-        };
-        let registration = Registration {
-            unavailable: checked_unavailable(&snapshot, unavailable)?,
-            ..current.clone()
-        };
-        Ok(self.store.upsert_registration(&registration)?)
+        let not_registered = || AppError::NotFound { kind: "registration", id: party.to_owned() };
+        if !snapshot.registrations.iter().any(|r| r.party_id == party && r.status == RegistrationStatus::Registered) {
+            return Err(not_registered());
+        }
+        let unavailable = checked_unavailable(&snapshot, party, unavailable)?;
+        // Only a registration that is still `registered` is changed (a withdrawal at the
+        // same moment stands).
+        self.store.set_registration_unavailable(event_id, party, &unavailable)?.ok_or_else(not_registered)
     }
 
     /// Withdraws a party's registration (the party or an organizer).

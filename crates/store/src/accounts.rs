@@ -129,7 +129,8 @@ pub struct RateWindow {
     /// the previous window that the sliding window still covers. So a burst across a
     /// window boundary is counted, not forgotten at the boundary.
     pub count: u32,
-    /// Seconds until the current fixed window ends.
+    /// Seconds until the current fixed window ends: the earliest a refused client may
+    /// succeed again (`Retry-After`); with many hits it may take longer.
     pub resets_in_secs: u64,
 }
 
@@ -169,8 +170,10 @@ impl Slide {
 
     /// The sliding count from the two fixed windows' counters.
     pub(crate) fn window(&self, current: i64, previous: i64) -> RateWindow {
+        // Rounded up (a part of a hit counts as a hit: the limit is never exceeded by the
+        // rounding), less a hair so that float noise on an exact count does not add one.
         let weighted = current.max(0) as f64 + previous.max(0) as f64 * self.previous_weight;
-        RateWindow { count: weighted.floor().clamp(0.0, f64::from(u32::MAX)) as u32, resets_in_secs: self.resets_in_secs }
+        RateWindow { count: (weighted - 1e-9).ceil().clamp(0.0, f64::from(u32::MAX)) as u32, resets_in_secs: self.resets_in_secs }
     }
 }
 
@@ -185,9 +188,11 @@ mod slide_tests {
         assert_eq!((slide.start, slide.previous, slide.resets_in_secs), (120, 60, 45));
         assert!((slide.previous_weight - 0.75).abs() < 1e-9);
         assert_eq!(slide.window(10, 100).count, 85);
-        // At the boundary the whole previous window still counts; at its end none of it.
+        assert_eq!(Slide::at(135_000, 60).window(10, 3).count, 13, "2.25 of the previous 3 count as 3");
+        // At the boundary the whole previous window still counts; at its end almost none.
         assert_eq!(Slide::at(120_000, 60).window(1, 100).count, 101);
-        assert_eq!(Slide::at(179_999, 60).window(1, 100).count, 1);
+        assert_eq!(Slide::at(179_999, 60).window(1, 100).count, 2);
+        assert_eq!(Slide::at(179_999, 60).window(1, 0).count, 1);
         assert_eq!(Slide::at(179_999, 60).resets_in_secs, 1);
     }
 }

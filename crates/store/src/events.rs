@@ -378,6 +378,15 @@ pub trait EventStore {
     /// Registers a party, or updates its availability and status when it is registered
     /// already (its id and feed token stay). Returns the stored registration.
     fn upsert_registration(&self, registration: &Registration) -> Result<Registration>;
+    /// Replaces the unavailable slots of a party that is registered (status `registered`),
+    /// in one statement, so that a withdrawal at the same moment is not undone; `None`
+    /// when the party is not registered (or has withdrawn).
+    fn set_registration_unavailable(
+        &self,
+        event_id: &str,
+        party_id: &str,
+        unavailable: &[String],
+    ) -> Result<Option<Registration>>;
     /// The registration a calendar feed token belongs to.
     fn registration_by_feed_token(&self, token: &str) -> Result<Option<Registration>>;
     /// Adds a meeting request; [`StoreError::IdTaken`] when the same pair exists already. A
@@ -749,6 +758,28 @@ pub(crate) fn upsert_registration(db: &mut dyn EventDb, r: &Registration) -> Res
         .map(|row| registration_row(row))
         .transpose()?
         .ok_or_else(|| StoreError::Decode("stored registration vanished".into()))
+}
+
+pub(crate) fn set_registration_unavailable(
+    db: &mut dyn EventDb,
+    event_id: &str,
+    party_id: &str,
+    unavailable: &[String],
+) -> Result<Option<Registration>> {
+    let slots = serde_json::to_string(unavailable).unwrap_or_else(|_| "[]".into());
+    let changed = db.exec(
+        "UPDATE event_registrations SET unavailable = $3, updated_at = $4 \
+         WHERE event_id = $1 AND party_id = $2 AND status = $5",
+        &[t(event_id), t(party_id), t(&slots), t(&crate::codec::now()), t(RegistrationStatus::Registered.code())],
+    )?;
+    if changed == 0 {
+        return Ok(None);
+    }
+    let rows = db.rows(
+        &format!("SELECT {REGISTRATION_COLUMNS} FROM event_registrations WHERE event_id = $1 AND party_id = $2"),
+        &[t(event_id), t(party_id)],
+    )?;
+    rows.first().map(|row| registration_row(row)).transpose()
 }
 
 pub(crate) fn registration_by_token(
@@ -1259,6 +1290,16 @@ macro_rules! impl_event_store {
             ) -> $crate::Result<$crate::events::Registration> {
                 self.event_tx(true, |db| {
                     $crate::events::upsert_registration(db, registration)
+                })
+            }
+            fn set_registration_unavailable(
+                &self,
+                event_id: &str,
+                party_id: &str,
+                unavailable: &[String],
+            ) -> $crate::Result<Option<$crate::events::Registration>> {
+                self.event_tx(true, |db| {
+                    $crate::events::set_registration_unavailable(db, event_id, party_id, unavailable)
                 })
             }
             fn registration_by_feed_token(

@@ -409,9 +409,11 @@ pub(crate) async fn agenda(
                 let part = if slot.part == "am" { ctx.t("organize-morning") } else { ctx.t("organize-afternoon") };
                 let label = format!("{} · {part}", slot.day);
                 let entry = (slot.slot.clone(), format!("{}–{}", slot.starts, slot.ends), slot.available);
-                match availability.last_mut() {
-                    Some(group) if group.label == label => group.slots.push(entry),
-                    _ => availability.push(AvailabilityGroup { label, slots: vec![entry] }),
+                // One group per day and part, in time order (a session across noon may put
+                // a morning slot after an afternoon one).
+                match availability.iter_mut().find(|g| g.label == label) {
+                    Some(group) => group.slots.push(entry),
+                    None => availability.push(AvailabilityGroup { label, slots: vec![entry] }),
                 }
             }
             render(&AgendaPage {

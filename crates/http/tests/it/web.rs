@@ -718,6 +718,16 @@ backend_tests! {
         // Nothing ticked frees every slot.
         assert_eq!(a.post(&format!("/events/{event}/availability"), &[("_csrf", &token), ("party", &a_org)]).status, 303);
         assert!(registration(&a_org).unavailable.is_empty());
+        // A slot the organizer fixed the meeting to cannot be marked (no schedule could
+        // then be made); once freed, it can.
+        app.hub.fix_meeting_request(&root, &event, &request.id, Some(&first)).expect("fix");
+        let reply = a.post(&format!("/events/{event}/availability"), &[("_csrf", &token), ("party", &a_org), ("unavailable", &first)]);
+        assert!(reply.status == 422 && reply.body.contains("has fixed the meeting with"), "{} {}", reply.status, reply.body);
+        assert!(registration(&a_org).unavailable.is_empty());
+        app.hub.fix_meeting_request(&root, &event, &request.id, None).expect("free");
+        assert_eq!(a.post(&format!("/events/{event}/availability"), &[("_csrf", &token), ("party", &a_org), ("unavailable", &first)]).status, 303);
+        assert_eq!(registration(&a_org).unavailable, vec![first.clone()]);
+        assert_eq!(a.post(&format!("/events/{event}/availability"), &[("_csrf", &token), ("party", &a_org)]).status, 303);
 
         // Once the event is closed, participants see their availability but cannot change it.
         app.hub.set_event_status(&root, &event, bridgehub_store::EventStatus::Closed).expect("close");
@@ -726,6 +736,15 @@ backend_tests! {
         let reply = b.post(&format!("/events/{event}/availability"), &[("_csrf", &b_token), ("party", &b_org), ("unavailable", &first)]);
         assert_eq!(reply.status, 409, "{}", reply.body);
         assert!(registration(&b_org).unavailable.is_empty());
+
+        // A party that has withdrawn is shown no form, and a late save does not register it again.
+        app.hub.set_event_status(&root, &event, bridgehub_store::EventStatus::Open).expect("reopen");
+        app.hub.unregister_from_event(&root, &event, &b_org).expect("withdraw");
+        let shown = b.get(&format!("/events/{event}/agenda?party={b_org}"));
+        assert!(!shown.body.contains("id=\"availability-form\""), "{}", shown.body);
+        let reply = b.post(&format!("/events/{event}/availability"), &[("_csrf", &b_token), ("party", &b_org), ("unavailable", &first)]);
+        assert_eq!(reply.status, 404, "{}", reply.body);
+        assert_eq!(registration(&b_org).status, bridgehub_store::RegistrationStatus::Cancelled);
     }
 
     fn a_member_creates_an_event_and_sets_up_its_slots_and_tables_on_the_web(db) {

@@ -229,6 +229,41 @@ backend_tests! {
         assert_eq!(names(store.as_ref()).len(), 2);
         store.add_event_tables("e1", &[table("c", "C")]).unwrap();
         assert_eq!(names(store.as_ref()).len(), 3);
+
+        // Two organizers adding the same name at the same moment (two connections): one
+        // wins, the other is refused after reading the first's table.
+        for round in 0..5 {
+            let name = format!("Race {round}");
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+            let racers: Vec<_> = (0..2)
+                .map(|n| {
+                    let (store, barrier, name) = (db.store(), barrier.clone(), name.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        store.add_event_tables("e1", &[EventTable { id: format!("race-{round}-{n}"), name, capacity: 1 }])
+                    })
+                })
+                .collect();
+            let results: Vec<_> = racers.into_iter().map(|r| r.join().expect("racer")).collect();
+            assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+            assert!(results.iter().any(|r| matches!(r, Err(StoreError::Invalid { field: "name", .. }))), "{results:?}");
+            assert_eq!(names(store.as_ref()).iter().filter(|n| **n == name).count(), 1);
+        }
+    }
+
+    fn only_a_registered_party_gets_its_unavailable_slots_replaced(db) {
+        let store = db.store();
+        set_up(store.as_ref());
+        let changed = store.set_registration_unavailable("e1", "p1", &["t1".to_string(), "t3".to_string()]).unwrap().unwrap();
+        assert_eq!((changed.unavailable.as_slice(), changed.feed_token.as_str()), (["t1".to_string(), "t3".to_string()].as_slice(), "token-p1-0123456789"));
+        assert!(store.set_registration_unavailable("e1", "nobody", &[]).unwrap().is_none());
+        // A withdrawn party stays withdrawn, with its slots as they were.
+        let mut withdrawn = registration("r1", "p2", "token-p2-0123456789");
+        withdrawn.status = RegistrationStatus::Cancelled;
+        store.upsert_registration(&withdrawn).unwrap();
+        assert!(store.set_registration_unavailable("e1", "p2", &[]).unwrap().is_none());
+        let p2 = store.event_snapshot("e1").unwrap().unwrap().registrations.into_iter().find(|r| r.party_id == "p2").unwrap();
+        assert_eq!((p2.status, p2.unavailable), (RegistrationStatus::Cancelled, vec!["t2".to_string()]));
     }
 
     fn registrations_upsert_by_party_and_keep_their_feed_token(db) {
