@@ -137,6 +137,44 @@ pub struct RegistrationInput {
     pub unavailable: Vec<String>,
 }
 
+/// One meeting request as an organizer imports it (a line of `bridgehub event
+/// import-requests`; see [`Hub::import_meeting_request`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingRequestImport {
+    /// The requesting party (registered with the request if it is not yet).
+    pub from: String,
+    /// The requested party (likewise).
+    pub to: String,
+    /// `must`, `should` (default) or `nice`.
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// A note to the other side.
+    #[serde(default)]
+    pub note: String,
+    /// Whether the other side has accepted already (default true: organizers import
+    /// agreed meetings).
+    #[serde(default)]
+    pub accepted: Option<bool>,
+    /// A slot id of the event to fix the meeting to (the scheduler keeps it there).
+    #[serde(default)]
+    pub slot: Option<String>,
+    /// `am` or `pm`: the meeting is held only in that part of a day.
+    #[serde(default)]
+    pub session: Option<String>,
+    /// Requests of this event, by their parties, that must be held before this one.
+    #[serde(default)]
+    pub after: Vec<RequestPair>,
+}
+
+/// A meeting request named by its parties.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestPair {
+    /// The requesting party.
+    pub from: String,
+    /// The requested party.
+    pub to: String,
+}
+
 /// What a caller sends to request a meeting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MeetingRequestInput {
@@ -385,6 +423,125 @@ fn part_name(part: DayPart) -> &'static str {
         DayPart::Am => "morning",
         DayPart::Pm => "afternoon",
     }
+}
+
+/// Whether `request` may be fixed to `slot_id` (field `slot`): a slot of the event, in the
+/// request's part of the day, in order with the fixed requests it follows or precedes,
+/// and one at which both sides are available.
+fn check_fixed_slot(snapshot: &EventSnapshot, request: &MeetingRequest, slot_id: &str) -> AppResult<()> {
+    let Some(slot) = snapshot.slots.iter().find(|s| s.id == slot_id) else {
+        return Err(invalid("slot", format!("\"{slot_id}\" is not a slot of this event")));
+    };
+    if let Some(part) = request.session
+        && slot.part != part
+    {
+        return Err(invalid("slot", format!("the request is held only in the {}", part_name(part))));
+    }
+    // Its order with other fixed requests, as if it were fixed there.
+    let mut fixed = request.clone();
+    fixed.fixed_slot = Some(slot_id.to_owned());
+    for other in &snapshot.requests {
+        let problem = if fixed.after.contains(&other.id) {
+            fixed_out_of_order(snapshot, other, &fixed)
+        } else if other.after.contains(&fixed.id) {
+            fixed_out_of_order(snapshot, &fixed, other)
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(invalid("slot", problem));
+        }
+    }
+    for party in [&request.from_party, &request.to_party] {
+        if let Some(registration) = snapshot.registrations.iter().find(|r| &r.party_id == party)
+            && registration.unavailable.iter().any(|s| s == slot_id)
+        {
+            return Err(invalid("slot", format!("\"{party}\" is not available at slot \"{slot_id}\"")));
+        }
+    }
+    Ok(())
+}
+
+/// The part of the day and the requests to hold before `request` that `input` asks for,
+/// checked (fields `session` and `after`): a known part in which the event has slots and
+/// that of the request's fixed slot; requests of this event other than itself, without a
+/// cycle and in order with fixed slots. Repeated ids count once.
+fn checked_order(
+    snapshot: &EventSnapshot,
+    request: &MeetingRequest,
+    input: &RequestOrderInput,
+) -> AppResult<(Option<DayPart>, Vec<String>)> {
+    let mut errors = Vec::new();
+    let session = match input.session.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(code) => match DayPart::parse(code) {
+            Some(part) => Some(part),
+            None => {
+                errors.push(FieldError::new("session", format!("\"{code}\" is not a part of the day; use am or pm")));
+                None
+            }
+        },
+    };
+    if let Some(part) = session {
+        if !snapshot.slots.iter().any(|s| s.part == part) {
+            errors.push(FieldError::new("session", format!("the event has no {} slots", part_name(part))));
+        } else if let Some(fixed) = &request.fixed_slot
+            && let Some(slot) = snapshot.slots.iter().find(|s| &s.id == fixed)
+            && slot.part != part
+        {
+            errors.push(FieldError::new(
+                "session",
+                format!("the request is fixed to slot \"{fixed}\", in the {}", part_name(slot.part)),
+            ));
+        }
+    }
+    let follows: HashMap<&str, &[String]> =
+        snapshot.requests.iter().map(|r| (r.id.as_str(), r.after.as_slice())).collect();
+    let mut after: Vec<String> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for id in &input.after {
+        let id = id.trim();
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id);
+        if id == request.id {
+            errors.push(FieldError::new("after", "a request cannot be held after itself"));
+        } else if !snapshot.requests.iter().any(|r| r.id == id) {
+            errors.push(FieldError::new("after", format!("\"{id}\" is not a meeting request of this event")));
+        } else if let Some(chain) = bridgehub_store::events::order_chain(|r| follows.get(r).copied(), id, &request.id) {
+            errors.push(FieldError::new("after", bridgehub_store::events::cycle_problem(id, &chain)));
+        } else if let Some(problem) = snapshot
+            .requests
+            .iter()
+            .find(|r| r.id == id)
+            .and_then(|earlier| fixed_out_of_order(snapshot, earlier, request))
+        {
+            errors.push(FieldError::new("after", problem));
+        } else {
+            after.push(id.to_owned());
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    Ok((session, after))
+}
+
+/// The organizer's meeting cap when `party` accepts one more request: the scheduler
+/// enforces the cap; accepting far beyond it (twice) only wastes hopes.
+fn check_accept_cap(snapshot: &EventSnapshot, party: &str) -> AppResult<()> {
+    if let Some(cap) = snapshot.rules.max_meetings {
+        let accepted = snapshot
+            .requests
+            .iter()
+            .filter(|r| r.status == RequestStatus::Accepted && (r.from_party == party || r.to_party == party))
+            .count();
+        if accepted >= 2 * cap as usize {
+            return Err(AppError::Forbidden(format!("organizer rule: at most {cap} meetings per participant")));
+        }
+    }
+    Ok(())
 }
 
 /// Slot ids `party` cannot meet in, each a slot of the event (field `unavailable[n]`),
@@ -812,6 +969,125 @@ impl Hub {
                 input.from
             )));
         }
+        self.check_new_request(&snapshot, input)?;
+        let request = MeetingRequest {
+            id: new_id("req"),
+            event_id: event_id.to_owned(),
+            from_party: input.from.clone(),
+            to_party: input.to.clone(),
+            priority: input.priority.unwrap_or(Priority::Should),
+            note: input.note.clone(),
+            status: RequestStatus::Requested,
+            requested_by: actor.user_id.clone(),
+            fixed_slot: None,
+            session: None,
+            after: Vec::new(),
+        };
+        Ok(self.store.insert_meeting_request(&request)?)
+    }
+
+    /// Stores one meeting request as an organizer imports it (a line of `bridgehub event
+    /// import-requests`): its parties registered if they are not yet, the request accepted
+    /// unless the line says otherwise, fixed to a slot, kept to a part of the day and
+    /// held after the requests it names by their parties, all in one transaction. Every
+    /// check of [`Hub::register_for_event`], [`Hub::request_meeting`],
+    /// [`Hub::fix_meeting_request`] and [`Hub::order_meeting_request`] applies, on the event
+    /// as it would be with the line stored; a refused line stores nothing.
+    pub fn import_meeting_request(
+        &self,
+        actor: &Actor,
+        event_id: &str,
+        line: &MeetingRequestImport,
+    ) -> AppResult<MeetingRequest> {
+        let mut snapshot = self.snapshot(event_id)?;
+        require_organizer(actor, &snapshot)?;
+        require_open(&snapshot, actor)?;
+        let mut registrations: Vec<Registration> = Vec::new();
+        for (field, party) in [("from", &line.from), ("to", &line.to)] {
+            let registered = snapshot
+                .registrations
+                .iter()
+                .any(|r| r.party_id == *party && r.status == RegistrationStatus::Registered);
+            if registered {
+                continue;
+            }
+            let Some((_, kind)) = self.store.party_kinds(&[party.as_str()])?.into_iter().next() else {
+                return Err(invalid(field, format!("\"{party}\" is not an organization or person of this hub")));
+            };
+            let registration = Registration {
+                id: new_id("reg"),
+                event_id: event_id.to_owned(),
+                party_id: party.clone(),
+                party_kind: kind.code().to_owned(),
+                unavailable: Vec::new(),
+                status: RegistrationStatus::Registered,
+                feed_token: feed_token()?,
+                registered_by: actor.user_id.clone(),
+            };
+            snapshot.registrations.retain(|r| r.party_id != *party);
+            snapshot.registrations.push(registration.clone());
+            registrations.push(registration);
+        }
+        let input = MeetingRequestInput {
+            from: line.from.clone(),
+            to: line.to.clone(),
+            priority: line.priority,
+            note: line.note.clone(),
+        };
+        self.check_new_request(&snapshot, &input)?;
+        if let Some(taken) = snapshot.requests.iter().find(|r| r.from_party == line.from && r.to_party == line.to) {
+            return Err(invalid(
+                "to",
+                format!("\"{}\" has asked \"{}\" already (request \"{}\")", line.from, line.to, taken.id),
+            ));
+        }
+        let accepted = line.accepted.unwrap_or(true);
+        if accepted {
+            check_accept_cap(&snapshot, &line.to)?;
+        }
+        let mut request = MeetingRequest {
+            id: new_id("req"),
+            event_id: event_id.to_owned(),
+            from_party: line.from.clone(),
+            to_party: line.to.clone(),
+            priority: line.priority.unwrap_or(Priority::Should),
+            note: line.note.clone(),
+            status: if accepted { RequestStatus::Accepted } else { RequestStatus::Requested },
+            requested_by: actor.user_id.clone(),
+            fixed_slot: None,
+            session: None,
+            after: Vec::new(),
+        };
+        if let Some(slot) = &line.slot {
+            check_fixed_slot(&snapshot, &request, slot)?;
+            request.fixed_slot = Some(slot.clone());
+        }
+        let mut after = Vec::new();
+        let mut errors = Vec::new();
+        for pair in &line.after {
+            match snapshot.requests.iter().find(|r| r.from_party == pair.from && r.to_party == pair.to) {
+                Some(earlier) => after.push(earlier.id.clone()),
+                None => errors.push(FieldError::new(
+                    "after",
+                    format!("no request from \"{}\" to \"{}\" in this event (name it on an earlier line)", pair.from, pair.to),
+                )),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        if line.session.is_some() || !after.is_empty() {
+            let (session, after) =
+                checked_order(&snapshot, &request, &RequestOrderInput { session: line.session.clone(), after })?;
+            request.session = session;
+            request.after = after;
+        }
+        Ok(self.store.import_meeting_request(&registrations, &request)?)
+    }
+
+    /// A new request's own checks on the event as `snapshot` holds it: two different
+    /// registered parties, a note of at most 2000 characters, and the organizer's rules.
+    fn check_new_request(&self, snapshot: &EventSnapshot, input: &MeetingRequestInput) -> AppResult<()> {
         if input.from == input.to {
             return Err(invalid(
                 "to",
@@ -833,21 +1109,7 @@ impl Hub {
                 ));
             }
         }
-        self.check_rules(&snapshot, &input.from, &input.to)?;
-        let request = MeetingRequest {
-            id: new_id("req"),
-            event_id: event_id.to_owned(),
-            from_party: input.from.clone(),
-            to_party: input.to.clone(),
-            priority: input.priority.unwrap_or(Priority::Should),
-            note: input.note.clone(),
-            status: RequestStatus::Requested,
-            requested_by: actor.user_id.clone(),
-            fixed_slot: None,
-            session: None,
-            after: Vec::new(),
-        };
-        Ok(self.store.insert_meeting_request(&request)?)
+        self.check_rules(snapshot, &input.from, &input.to)
     }
 
     /// Fixes a meeting request to one of the event's slots, or frees it (`None`)
@@ -866,36 +1128,7 @@ impl Hub {
         require_organizer(actor, &snapshot)?;
         let request = find_request(&snapshot, request_id)?;
         if let Some(slot_id) = slot_id {
-            let Some(slot) = snapshot.slots.iter().find(|s| s.id == slot_id) else {
-                return Err(invalid("slot", format!("\"{slot_id}\" is not a slot of this event")));
-            };
-            if let Some(part) = request.session
-                && slot.part != part
-            {
-                return Err(invalid("slot", format!("the request is held only in the {}", part_name(part))));
-            }
-            // Its order with other fixed requests, as if it were fixed there.
-            let mut fixed = request.clone();
-            fixed.fixed_slot = Some(slot_id.to_owned());
-            for other in &snapshot.requests {
-                let problem = if fixed.after.contains(&other.id) {
-                    fixed_out_of_order(&snapshot, other, &fixed)
-                } else if other.after.contains(&fixed.id) {
-                    fixed_out_of_order(&snapshot, &fixed, other)
-                } else {
-                    None
-                };
-                if let Some(problem) = problem {
-                    return Err(invalid("slot", problem));
-                }
-            }
-            for party in [&request.from_party, &request.to_party] {
-                if let Some(registration) = snapshot.registrations.iter().find(|r| &r.party_id == party)
-                    && registration.unavailable.iter().any(|s| s == slot_id)
-                {
-                    return Err(invalid("slot", format!("\"{party}\" is not available at slot \"{slot_id}\"")));
-                }
-            }
+            check_fixed_slot(&snapshot, request, slot_id)?;
         }
         Ok(self.store.set_request_fixed_slot(event_id, request_id, slot_id)?)
     }
@@ -916,60 +1149,7 @@ impl Hub {
         let snapshot = self.snapshot(event_id)?;
         require_organizer(actor, &snapshot)?;
         let request = find_request(&snapshot, request_id)?;
-        let mut errors = Vec::new();
-        let session = match input.session.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(code) => match DayPart::parse(code) {
-                Some(part) => Some(part),
-                None => {
-                    errors.push(FieldError::new("session", format!("\"{code}\" is not a part of the day; use am or pm")));
-                    None
-                }
-            },
-        };
-        if let Some(part) = session {
-            if !snapshot.slots.iter().any(|s| s.part == part) {
-                errors.push(FieldError::new("session", format!("the event has no {} slots", part_name(part))));
-            } else if let Some(fixed) = &request.fixed_slot
-                && let Some(slot) = snapshot.slots.iter().find(|s| &s.id == fixed)
-                && slot.part != part
-            {
-                errors.push(FieldError::new(
-                    "session",
-                    format!("the request is fixed to slot \"{fixed}\", in the {}", part_name(slot.part)),
-                ));
-            }
-        }
-        let follows: HashMap<&str, &[String]> =
-            snapshot.requests.iter().map(|r| (r.id.as_str(), r.after.as_slice())).collect();
-        let mut after: Vec<String> = Vec::new();
-        let mut seen: Vec<&str> = Vec::new();
-        for id in &input.after {
-            let id = id.trim();
-            if seen.contains(&id) {
-                continue;
-            }
-            seen.push(id);
-            if id == request_id {
-                errors.push(FieldError::new("after", "a request cannot be held after itself"));
-            } else if !snapshot.requests.iter().any(|r| r.id == id) {
-                errors.push(FieldError::new("after", format!("\"{id}\" is not a meeting request of this event")));
-            } else if let Some(chain) = bridgehub_store::events::order_chain(|r| follows.get(r).copied(), id, request_id) {
-                errors.push(FieldError::new("after", bridgehub_store::events::cycle_problem(id, &chain)));
-            } else if let Some(problem) = snapshot
-                .requests
-                .iter()
-                .find(|r| r.id == id)
-                .and_then(|earlier| fixed_out_of_order(&snapshot, earlier, request))
-            {
-                errors.push(FieldError::new("after", problem));
-            } else {
-                after.push(id.to_owned());
-            }
-        }
-        if !errors.is_empty() {
-            return Err(AppError::Validation(errors));
-        }
+        let (session, after) = checked_order(&snapshot, request, input)?;
         Ok(self.store.set_request_order(event_id, request_id, session, &after)?)
     }
 
@@ -1079,25 +1259,8 @@ impl Hub {
                 request.status.code()
             )));
         }
-        if answer == RequestAnswer::Accept
-            && let Some(cap) = snapshot.rules.max_meetings
-        {
-            let accepted = |party: &str| {
-                snapshot
-                    .requests
-                    .iter()
-                    .filter(|r| {
-                        r.status == RequestStatus::Accepted
-                            && (r.from_party == party || r.to_party == party)
-                    })
-                    .count()
-            };
-            // The scheduler enforces the meeting cap; accepting far beyond it only wastes hopes.
-            if accepted(&request.to_party) >= 2 * cap as usize {
-                return Err(AppError::Forbidden(format!(
-                    "organizer rule: at most {cap} meetings per participant"
-                )));
-            }
+        if answer == RequestAnswer::Accept {
+            check_accept_cap(&snapshot, &request.to_party)?;
         }
         Ok(self
             .store

@@ -7,12 +7,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use bridgehub_app::{
-    Actor, DayPart, EventSetup, Hub, MeetingRequestInput, Priority, RegistrationInput, RequestAnswer,
-    RequestOrderInput, ScheduleMode, ScheduleOptions,
-};
+use bridgehub_app::{Actor, EventSetup, Hub, MeetingRequestImport, ScheduleMode, ScheduleOptions};
 use clap::{Args, Subcommand, ValueEnum};
-use serde::Deserialize;
 
 /// `bridgehub event ...`.
 #[derive(Debug, Subcommand)]
@@ -107,33 +103,6 @@ pub(crate) enum ModeArg {
     All,
 }
 
-#[derive(Debug, Deserialize)]
-struct RequestLine {
-    from: String,
-    to: String,
-    #[serde(default)]
-    priority: Option<Priority>,
-    #[serde(default)]
-    note: String,
-    #[serde(default)]
-    accepted: Option<bool>,
-    /// A slot id of the event to fix the meeting to (the scheduler keeps it there).
-    #[serde(default)]
-    slot: Option<String>,
-    /// `am` or `pm`: the meeting is held only in that part of a day.
-    #[serde(default)]
-    session: Option<String>,
-    /// Requests (by their parties) that must be held before this one.
-    #[serde(default)]
-    after: Vec<Pair>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Pair {
-    from: String,
-    to: String,
-}
-
 pub(crate) fn run(hub: &Hub, command: EventCommand) -> Result<()> {
     let actor = Actor::operator();
     let mut out = std::io::stdout().lock();
@@ -179,63 +148,18 @@ pub(crate) fn run(hub: &Hub, command: EventCommand) -> Result<()> {
                 std::fs::File::open(&file)
                     .with_context(|| format!("cannot read {}", file.display()))?,
             );
-            let registered: std::collections::HashSet<String> = hub
-                .event_registrations(&actor, &event)?
-                .into_iter()
-                .map(|r| r.party_id)
-                .collect();
-            let mut registered = registered;
-            let slots: std::collections::HashMap<String, DayPart> =
-                hub.event_details(&event)?.slots.into_iter().map(|s| (s.id, s.part)).collect();
-            // The event's requests by their parties, kept up to date as lines are stored.
-            let mut known: std::collections::HashMap<(String, String), String> = hub
-                .meeting_requests(&actor, &event)?
-                .into_iter()
-                .map(|q| ((q.from_party, q.to_party), q.id))
-                .collect();
             let (mut stored, mut problems) = (0u64, 0u64);
             for (n, line) in reader.lines().enumerate() {
                 let line = line?;
                 if line.trim().is_empty() {
                     continue;
                 }
-                let result = serde_json::from_str::<RequestLine>(&line)
+                // Each line is stored whole, in one transaction, or not at all.
+                let result = serde_json::from_str::<MeetingRequestImport>(&line)
                     .map_err(anyhow::Error::from)
-                    .and_then(|r| {
-                        // A slot, a session and the requests to follow are checked
-                        // before anything of the line is stored.
-                        if let Some(slot) = &r.slot
-                            && !slots.contains_key(slot)
-                        {
-                            anyhow::bail!("slot: \"{slot}\" is not a slot of this event (see `bridgehub event show`)");
-                        }
-                        if let Some(session) = &r.session {
-                            let Some(part) = DayPart::parse(session.trim()) else {
-                                anyhow::bail!("session: \"{session}\" is not a part of the day; use am or pm");
-                            };
-                            if !slots.values().any(|&p| p == part) {
-                                anyhow::bail!("session: the event has no {session} slots");
-                            }
-                            if let Some(slot) = &r.slot
-                                && slots.get(slot) != Some(&part)
-                            {
-                                anyhow::bail!("session: slot \"{slot}\" is not in the {session} session");
-                            }
-                        }
-                        for pair in &r.after {
-                            if !known.contains_key(&(pair.from.clone(), pair.to.clone())) {
-                                anyhow::bail!(
-                                    "after: no request from \"{}\" to \"{}\" in this event (name it on an earlier line)",
-                                    pair.from,
-                                    pair.to
-                                );
-                            }
-                        }
-                        import_line(hub, &actor, &event, &mut registered, &mut known, r)
-                            .map_err(anyhow::Error::from)
-                    });
+                    .and_then(|r| hub.import_meeting_request(&actor, &event, &r).map_err(anyhow::Error::from));
                 match result {
-                    Ok(()) => stored += 1,
+                    Ok(_) => stored += 1,
                     Err(err) => {
                         problems += 1;
                         eprintln!("{}:{}: {err}", file.display(), n + 1);
@@ -330,52 +254,6 @@ pub(crate) fn run(hub: &Hub, command: EventCommand) -> Result<()> {
                 None => out.write_all(text.as_bytes())?,
             }
         }
-    }
-    Ok(())
-}
-
-fn import_line(
-    hub: &Hub,
-    actor: &Actor,
-    event: &str,
-    registered: &mut std::collections::HashSet<String>,
-    known: &mut std::collections::HashMap<(String, String), String>,
-    line: RequestLine,
-) -> bridgehub_app::AppResult<()> {
-    for party in [&line.from, &line.to] {
-        if !registered.contains(party.as_str()) {
-            hub.register_for_event(
-                actor,
-                event,
-                &RegistrationInput {
-                    party: party.clone(),
-                    unavailable: vec![],
-                },
-            )?;
-            registered.insert(party.clone());
-        }
-    }
-    let input = MeetingRequestInput {
-        from: line.from,
-        to: line.to,
-        priority: line.priority,
-        note: line.note,
-    };
-    let request = hub.request_meeting(actor, event, &input)?;
-    known.insert((request.from_party.clone(), request.to_party.clone()), request.id.clone());
-    if line.accepted.unwrap_or(true) {
-        hub.answer_meeting_request(actor, event, &request.id, RequestAnswer::Accept)?;
-    }
-    if let Some(slot) = &line.slot {
-        hub.fix_meeting_request(actor, event, &request.id, Some(slot))?;
-    }
-    if line.session.is_some() || !line.after.is_empty() {
-        let after = line
-            .after
-            .iter()
-            .filter_map(|pair| known.get(&(pair.from.clone(), pair.to.clone())).cloned())
-            .collect();
-        hub.order_meeting_request(actor, event, &request.id, &RequestOrderInput { session: line.session, after })?;
     }
     Ok(())
 }

@@ -393,6 +393,11 @@ pub trait EventStore {
     /// new request is stored free (no fixed slot, session or order): organizers set those
     /// with [`EventStore::set_request_fixed_slot`] and [`EventStore::set_request_order`].
     fn insert_meeting_request(&self, request: &MeetingRequest) -> Result<MeetingRequest>;
+    /// Registers the parties given (as [`EventStore::upsert_registration`]) and adds the
+    /// request with its status, fixed slot, part of the day and requests to follow (checked
+    /// as by [`EventStore::set_request_fixed_slot`] and [`EventStore::set_request_order`]),
+    /// all in one transaction: when any part fails nothing is stored.
+    fn import_meeting_request(&self, registrations: &[Registration], request: &MeetingRequest) -> Result<MeetingRequest>;
     /// Fixes a request to one of its event's slots (`None`: frees it); the scheduler
     /// keeps a fixed request in its slot.
     fn set_request_fixed_slot(&self, event_id: &str, request_id: &str, slot_id: Option<&str>) -> Result<MeetingRequest>;
@@ -860,6 +865,24 @@ pub(crate) fn insert_request(db: &mut dyn EventDb, r: &MeetingRequest) -> Result
         .ok_or_else(|| StoreError::Decode("stored request vanished".into()))
 }
 
+pub(crate) fn import_request(
+    db: &mut dyn EventDb,
+    registrations: &[Registration],
+    r: &MeetingRequest,
+) -> Result<MeetingRequest> {
+    for registration in registrations {
+        upsert_registration(db, registration)?;
+    }
+    insert_request(db, r)?;
+    if let Some(slot) = &r.fixed_slot {
+        set_request_fixed_slot(db, &r.event_id, &r.id, Some(slot))?;
+    }
+    if r.session.is_some() || !r.after.is_empty() {
+        return set_request_order(db, &r.event_id, &r.id, r.session, &r.after);
+    }
+    request(db, &r.event_id, &r.id)?.ok_or_else(|| StoreError::Decode("stored request vanished".into()))
+}
+
 pub(crate) fn set_request_fixed_slot(
     db: &mut dyn EventDb,
     event_id: &str,
@@ -1313,6 +1336,13 @@ macro_rules! impl_event_store {
                 request: &$crate::events::MeetingRequest,
             ) -> $crate::Result<$crate::events::MeetingRequest> {
                 self.event_tx(true, |db| $crate::events::insert_request(db, request))
+            }
+            fn import_meeting_request(
+                &self,
+                registrations: &[$crate::events::Registration],
+                request: &$crate::events::MeetingRequest,
+            ) -> $crate::Result<$crate::events::MeetingRequest> {
+                self.event_tx(true, |db| $crate::events::import_request(db, registrations, request))
             }
             fn set_request_fixed_slot(
                 &self,

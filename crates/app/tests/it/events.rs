@@ -286,6 +286,47 @@ backend_tests! {
         assert_eq!(hub.list_events(None, Some(100)).unwrap().len(), before);
     }
 
+    fn an_imported_request_is_stored_whole_or_not_at_all(db) {
+        let store = db.store();
+        let hub = Hub::with_store(store.clone());
+        let event = set_up(&hub, store.as_ref());
+        store.insert_organization(&org("e", "TH", OrgKind::Enterprise)).unwrap();
+        let slots = hub.event_details(&event).unwrap().slots;
+        let at = |time: &str| slots.iter().find(|s| s.starts == time).unwrap().id.clone();
+        hub.set_availability(&member("a"), &event, "a", &[at("09:00")]).unwrap();
+        let line = |value: serde_json::Value| -> bridgehub_app::MeetingRequestImport { serde_json::from_value(value).unwrap() };
+        // a cannot meet at 09:00: the whole line is refused, e is not even registered.
+        match hub.import_meeting_request(&organizer(), &event, &line(serde_json::json!({"from": "e", "to": "a", "slot": at("09:00")}))) {
+            Err(AppError::Validation(errors)) => assert_eq!(errors[0].field, "slot"),
+            other => panic!("{other:?}"),
+        }
+        let stored = |hub: &Hub| (hub.event_registrations(&organizer(), &event).unwrap(), hub.meeting_requests(&organizer(), &event).unwrap());
+        let (registrations, requests) = stored(&hub);
+        assert!(registrations.iter().all(|r| r.party_id != "e") && requests.iter().all(|r| r.from_party != "e"));
+        assert!(forbidden(hub.import_meeting_request(&member("e"), &event, &line(serde_json::json!({"from": "e", "to": "a"})))));
+
+        // A good line: e registered, the request accepted, fixed to 09:20 in the morning.
+        let first = hub.import_meeting_request(&organizer(), &event, &line(serde_json::json!({"from": "e", "to": "a", "priority": "must", "slot": at("09:20"), "session": "am"}))).unwrap();
+        assert_eq!((first.status, first.fixed_slot.clone(), first.session), (bridgehub_store::RequestStatus::Accepted, Some(at("09:20")), Some(DayPart::Am)));
+        assert!(stored(&hub).0.iter().any(|r| r.party_id == "e" && r.feed_token.len() == 48));
+        // One after it, in the afternoon; the same pair again, or an unknown one to follow, is refused.
+        let second = hub.import_meeting_request(&organizer(), &event, &line(serde_json::json!({"from": "c", "to": "a", "accepted": false, "session": "pm", "after": [{"from": "e", "to": "a"}]}))).unwrap();
+        assert_eq!((second.status, second.after.clone()), (bridgehub_store::RequestStatus::Requested, vec![first.id.clone()]));
+        let before = stored(&hub).1.len();
+        for (bad, field) in [
+            (serde_json::json!({"from": "e", "to": "a"}), "to"),
+            (serde_json::json!({"from": "d", "to": "a", "after": [{"from": "b", "to": "a"}]}), "after"),
+            (serde_json::json!({"from": "d", "to": "a", "session": "noon"}), "session"),
+            (serde_json::json!({"from": "d", "to": "nobody"}), "to"),
+        ] {
+            match hub.import_meeting_request(&organizer(), &event, &line(bad.clone())) {
+                Err(AppError::Validation(errors)) => assert_eq!(errors[0].field, field, "{bad}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        assert_eq!(stored(&hub).1.len(), before, "refused lines store nothing");
+    }
+
     fn organizer_rules_are_enforced_server_side(db) {
         let store = db.store();
         let hub = Hub::with_store(store.clone());
