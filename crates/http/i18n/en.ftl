@@ -391,3 +391,7 @@ organize-max-meetings = Meetings per participant
 organize-no-limit = Leave a number empty for no limit. The rules apply to requests made from now on; the meeting cap binds the next scheduler run.
 organize-save-rules = Save the rules
 organize-rules-saved = The rules were saved.
+organize-show = Show requests
+organize-show-all = All
+organize-show-unscheduled = Accepted, not scheduled
+organize-show-constrained = Fixed, timed or ordered

@@ -385,3 +385,7 @@ organize-max-meetings = 每个参与方的会面数
 organize-no-limit = 数字留空表示不设上限。规则适用于此后提出的请求；会面上限在下次排程时生效。
 organize-save-rules = 保存规则
 organize-rules-saved = 规则已保存。
+organize-show = 显示请求
+organize-show-all = 全部
+organize-show-unscheduled = 已接受但未排程
+organize-show-constrained = 已固定、限时段或有顺序

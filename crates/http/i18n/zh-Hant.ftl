@@ -385,3 +385,7 @@ organize-max-meetings = 每個參與方的會面數
 organize-no-limit = 數字留空表示不設上限。規則適用於此後提出的請求；會面上限在下次排程時生效。
 organize-save-rules = 儲存規則
 organize-rules-saved = 規則已儲存。
+organize-show = 顯示請求
+organize-show-all = 全部
+organize-show-unscheduled = 已接受但未排程
+organize-show-constrained = 已固定、限時段或有順序

@@ -529,6 +529,9 @@ struct OrganizePage<'a> {
     setup: SetupValues,
     /// This page of requests (from 0), its range (`41–80 / 240`) and its neighbours.
     page: usize,
+    /// The filter shown (code), and (code, label with count, current) of each.
+    show: &'static str,
+    filters: Vec<(&'static str, String, bool)>,
     range: String,
     previous_page: Option<usize>,
     next_page: Option<usize>,
@@ -569,12 +572,75 @@ fn slot_label(slot: &bridgehub_store::Slot) -> String {
     format!("{} {}–{}", slot.day, slot.starts, slot.ends)
 }
 
-/// `?done=&job=&page=` of the organizer page.
+/// `?done=&job=&page=&show=` of the organizer page.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct OrganizeParams {
     done: Option<String>,
     job: Option<i64>,
     page: Option<usize>,
+    show: Option<String>,
+}
+
+/// Which meeting requests the organizer page lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum PlanFilter {
+    /// Every request.
+    #[default]
+    All,
+    /// Accepted, but the latest schedule does not hold it: the ones to look at.
+    Unscheduled,
+    /// Fixed to a slot, kept to a part of the day, or held after others.
+    Constrained,
+}
+
+impl PlanFilter {
+    const ALL: [PlanFilter; 3] = [PlanFilter::All, PlanFilter::Unscheduled, PlanFilter::Constrained];
+
+    fn parse(code: &str) -> PlanFilter {
+        PlanFilter::ALL.into_iter().find(|f| f.code() == code).unwrap_or_default()
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            PlanFilter::All => "all",
+            PlanFilter::Unscheduled => "unscheduled",
+            PlanFilter::Constrained => "constrained",
+        }
+    }
+
+    fn keeps(self, request: &bridgehub_store::MeetingRequest, scheduled: bool) -> bool {
+        match self {
+            PlanFilter::All => true,
+            PlanFilter::Unscheduled => request.status == RequestStatus::Accepted && !scheduled,
+            PlanFilter::Constrained => request.fixed_slot.is_some() || request.session.is_some() || !request.after.is_empty(),
+        }
+    }
+}
+
+/// The organizer's view of the request list: which requests, which page of them.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PlanView {
+    page: usize,
+    show: PlanFilter,
+}
+
+impl PlanView {
+    /// The view a per-request form was posted from (its hidden `page` and `show`).
+    fn posted(form: &FormData) -> PlanView {
+        PlanView { page: form.get("page").parse().unwrap_or(0), show: PlanFilter::parse(&form.get("show")) }
+    }
+
+    /// `&page=1&show=unscheduled`, leaving out defaults.
+    fn query(self) -> String {
+        let mut query = String::new();
+        if self.page > 0 {
+            query.push_str(&format!("&page={}", self.page));
+        }
+        if self.show != PlanFilter::All {
+            query.push_str(&format!("&show={}", self.show.code()));
+        }
+        query
+    }
 }
 
 /// Meeting requests per organizer page (a large event has hundreds).
@@ -737,7 +803,7 @@ async fn organize_page(
     notice: String,
     errors: Vec<(String, String)>,
     job: Option<i64>,
-    page: usize,
+    view: PlanView,
     mut setup: SetupValues,
 ) -> Response {
     let Some(viewer) = ctx.viewer.clone() else {
@@ -761,10 +827,18 @@ async fn organize_page(
             .iter()
             .map(|r| (r.id.as_str(), (r.from_party.clone(), r.to_party.clone())))
             .collect();
-        let total = requests.len();
-        let page = page.min(total.saturating_sub(1) / PLAN_ROWS);
-        let rows = requests
-            .iter()
+        let scheduled = |r: &bridgehub_store::MeetingRequest| {
+            meetings.iter().any(|m| m.request_id == r.id && m.status == bridgehub_store::MeetingStatus::Confirmed)
+        };
+        let counts: Vec<(PlanFilter, usize)> = PlanFilter::ALL
+            .into_iter()
+            .map(|f| (f, requests.iter().filter(|r| f.keeps(r, scheduled(r))).count()))
+            .collect();
+        let shown: Vec<&bridgehub_store::MeetingRequest> = requests.iter().filter(|r| view.show.keeps(r, scheduled(r))).collect();
+        let total = shown.len();
+        let page = view.page.min(total.saturating_sub(1) / PLAN_ROWS);
+        let rows = shown
+            .into_iter()
             .skip(page * PLAN_ROWS)
             .take(PLAN_ROWS)
             .map(|r| PlanRow {
@@ -797,11 +871,11 @@ async fn organize_page(
             Err(AppError::NotFound { .. }) => None,
             Err(err) => return Err(err),
         };
-        Ok((details, rows, job, page, total))
+        Ok((details, rows, job, page, total, counts))
     })
     .await;
     match result {
-        Ok((details, rows, job, page, total)) => {
+        Ok((details, rows, job, page, total, counts)) => {
             let last_run = details.last_run.as_ref().map(|run| run_facts(ctx, run)).unwrap_or_default();
             let status = if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
             if setup.day.is_empty() {
@@ -832,6 +906,11 @@ async fn organize_page(
                 previous_page: (page > 0).then(|| page - 1),
                 next_page: ((page + 1) * PLAN_ROWS < total).then_some(page + 1),
                 page,
+                show: view.show.code(),
+                filters: counts
+                    .into_iter()
+                    .map(|(f, n)| (f.code(), format!("{} ({n})", ctx.t(&format!("organize-show-{}", f.code()))), f == view.show))
+                    .collect(),
                 rows,
                 last_run,
                 job: job
@@ -871,12 +950,13 @@ pub(crate) async fn organize(
         Some("rules") => ctx.t("organize-rules-saved"),
         _ => String::new(),
     };
-    organize_page(&state, &ctx, id, notice, Vec::new(), params.job, params.page.unwrap_or(0), SetupValues::default()).await
+    let view = PlanView { page: params.page.unwrap_or(0), show: PlanFilter::parse(params.show.as_deref().unwrap_or_default()) };
+    organize_page(&state, &ctx, id, notice, Vec::new(), params.job, view, SetupValues::default()).await
 }
 
 /// After an organizer's form: back to the page, or the page again with the problems.
-async fn organize_answer(state: &AppState, ctx: &Ctx, id: String, page: usize, result: Result<String, AppError>) -> Response {
-    organize_answer_with(state, ctx, id, page, result, SetupValues::default()).await
+async fn organize_answer(state: &AppState, ctx: &Ctx, id: String, view: PlanView, result: Result<String, AppError>) -> Response {
+    organize_answer_with(state, ctx, id, view, result, SetupValues::default()).await
 }
 
 /// [`organize_answer`] for the session and tables forms, which come back with what was typed.
@@ -884,20 +964,19 @@ async fn organize_answer_with(
     state: &AppState,
     ctx: &Ctx,
     id: String,
-    page: usize,
+    view: PlanView,
     result: Result<String, AppError>,
     setup: SetupValues,
 ) -> Response {
     match result {
-        Ok(query) if page > 0 => see_other(&format!("/events/{id}/organize?{query}&page={page}")),
-        Ok(query) => see_other(&format!("/events/{id}/organize?{query}")),
+        Ok(query) => see_other(&format!("/events/{id}/organize?{query}{}", view.query())),
         // A refused value, or a scheduler run the event is not ready for (no slots or tables).
         Err(err) if super::pages::form_problem(&err) || matches!(err, AppError::InvalidState(_)) => {
             let errors = super::pages::field_errors(ctx, &err)
                 .into_iter()
                 .map(|(field, problem)| (if field.is_empty() { field } else { organize_field_label(ctx, &field) }, problem))
                 .collect();
-            organize_page(state, ctx, id, String::new(), errors, None, page, setup).await
+            organize_page(state, ctx, id, String::new(), errors, None, view, setup).await
         }
         Err(err) => app_error(ctx, err),
     }
@@ -914,12 +993,12 @@ pub(crate) async fn organize_slot(
         return to_login(&ctx);
     };
     let form = FormData::parse(&body);
-    let page = form.get("page").parse().unwrap_or(0);
+    let view = PlanView::posted(&form);
     let slot = form.opt("slot").filter(|s| !s.trim().is_empty());
     let actor = viewer.actor();
     let event = id.clone();
     let result = run(&state.hub, move |hub| hub.fix_meeting_request(&actor, &event, &request, slot.as_deref())).await;
-    organize_answer(&state, &ctx, id, page, result.map(|_| "done=saved".to_owned())).await
+    organize_answer(&state, &ctx, id, view, result.map(|_| "done=saved".to_owned())).await
 }
 
 /// `POST /events/{id}/organize/order/{request}`: a request's session and the requests it
@@ -934,7 +1013,7 @@ pub(crate) async fn organize_order(
         return to_login(&ctx);
     };
     let form = FormData::parse(&body);
-    let page = form.get("page").parse().unwrap_or(0);
+    let view = PlanView::posted(&form);
     let input = RequestOrderInput {
         session: form.opt("session").filter(|s| !s.trim().is_empty()),
         after: form
@@ -947,7 +1026,7 @@ pub(crate) async fn organize_order(
     let actor = viewer.actor();
     let event = id.clone();
     let result = run(&state.hub, move |hub| hub.order_meeting_request(&actor, &event, &request, &input)).await;
-    organize_answer(&state, &ctx, id, page, result.map(|_| "done=saved".to_owned())).await
+    organize_answer(&state, &ctx, id, view, result.map(|_| "done=saved".to_owned())).await
 }
 
 /// `POST /events/{id}/organize/schedule`: queues a scheduler run (the server's worker runs it).
@@ -968,7 +1047,7 @@ pub(crate) async fn organize_schedule(
     let actor = viewer.actor();
     let event = id.clone();
     let result = run(&state.hub, move |hub| hub.schedule_event(&actor, &event, &options)).await;
-    organize_answer(&state, &ctx, id, 0, result.map(|job| format!("done=queued&job={job}"))).await
+    organize_answer(&state, &ctx, id, PlanView::default(), result.map(|job| format!("done=queued&job={job}"))).await
 }
 
 /// What the event form holds (kept as typed when it is shown again with problems).
@@ -1113,7 +1192,7 @@ pub(crate) async fn organize_status(
             format!("\"{code}\" is not an event status"),
         )])),
     };
-    organize_answer(&state, &ctx, id, 0, result.map(|_| "done=status".to_owned())).await
+    organize_answer(&state, &ctx, id, PlanView::default(), result.map(|_| "done=status".to_owned())).await
 }
 
 /// `POST /events/{id}/organize/session`: cuts a half-day session into slots.
@@ -1148,7 +1227,7 @@ pub(crate) async fn organize_session(
             "must be a whole number of minutes",
         )])),
     };
-    organize_answer_with(&state, &ctx, id, 0, result.map(|_| "done=slots".to_owned()), SetupValues::posted(&form)).await
+    organize_answer_with(&state, &ctx, id, PlanView::default(), result.map(|_| "done=slots".to_owned()), SetupValues::posted(&form)).await
 }
 
 /// `POST /events/{id}/organize/rules`: the event's rules (who may ask whom, and caps).
@@ -1171,7 +1250,7 @@ pub(crate) async fn organize_rules(
         Err(err) => Err(err),
     };
     let setup = SetupValues { rules: Some(values), ..SetupValues::default() };
-    organize_answer_with(&state, &ctx, id, 0, result.map(|_| "done=rules".to_owned()), setup).await
+    organize_answer_with(&state, &ctx, id, PlanView::default(), result.map(|_| "done=rules".to_owned()), setup).await
 }
 
 /// `POST /events/{id}/organize/one-slot`: adds a single slot (a lunch meeting, an extra
@@ -1195,7 +1274,7 @@ pub(crate) async fn organize_one_slot(
     let actor = viewer.actor();
     let event = id.clone();
     let result = run(&state.hub, move |hub| hub.add_event_slots(&actor, &event, &[input])).await;
-    organize_answer_with(&state, &ctx, id, 0, result.map(|_| "done=slots".to_owned()), SetupValues::posted(&form)).await
+    organize_answer_with(&state, &ctx, id, PlanView::default(), result.map(|_| "done=slots".to_owned()), SetupValues::posted(&form)).await
 }
 
 /// `POST /events/{id}/organize/tables`: adds numbered tables (`Table 4`, `Table 5`, ...).
@@ -1221,5 +1300,5 @@ pub(crate) async fn organize_tables(
         (None, _) => Err(AppError::Validation(vec![bridgehub_domain::FieldError::new("count", "must be a number from 1 to 200")])),
         (_, Err(_)) => Err(AppError::Validation(vec![bridgehub_domain::FieldError::new("capacity", "must be a whole number")])),
     };
-    organize_answer_with(&state, &ctx, id, 0, result.map(|_| "done=tables".to_owned()), SetupValues::posted(&form)).await
+    organize_answer_with(&state, &ctx, id, PlanView::default(), result.map(|_| "done=tables".to_owned()), SetupValues::posted(&form)).await
 }

@@ -631,13 +631,31 @@ backend_tests! {
             }
         }
         let first = organizer.get(&page);
-        assert!(first.body.contains("1–40 / 45") && first.body.contains(&format!("href=\"{page}?page=1\"")), "{}", first.body);
+        assert!(first.body.contains("1–40 / 45") && first.body.contains(&format!("href=\"{page}?page=1#plan-h\"")), "{}", first.body);
         let second = organizer.get(&format!("{page}?page=1"));
-        assert!(second.body.contains("41–45 / 45") && second.body.contains(&format!("href=\"{page}?page=0\"")), "{}", second.body);
+        assert!(second.body.contains("41–45 / 45") && second.body.contains(&format!("href=\"{page}?page=0#plan-h\"")), "{}", second.body);
         assert_eq!(second.body.matches("class=\"card plan-request\"").count(), 5);
         let on_second = second.body.split("data-id=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("a request on page 2").to_owned();
         let reply = organizer.post(&format!("/events/{event}/organize/slot/{on_second}"), &[("_csrf", &token), ("slot", ""), ("page", "1")]);
         assert_eq!((reply.status, reply.header("location")), (303, Some(format!("{page}?done=saved&page=1").as_str())));
+        // Filters: the accepted requests the latest schedule does not hold, and those with
+        // a fixed slot, a part of the day or an order; a form sends the organizer back to it.
+        let all = app.hub.meeting_requests(&root, &event).expect("requests");
+        let waiting: Vec<String> = all.iter().filter(|r| r.id != request.id).take(2).map(|r| r.id.clone()).collect();
+        for id in &waiting {
+            app.hub.answer_meeting_request(&root, &event, id, bridgehub_app::RequestAnswer::Accept).expect("accept");
+        }
+        let shown = organizer.get(&format!("{page}?show=unscheduled"));
+        assert!(shown.body.contains("Accepted, not scheduled (2)") && shown.body.contains("All (45)") && shown.body.contains("Fixed, timed or ordered (1)"), "{}", shown.body);
+        assert!(shown.body.contains("aria-current=\"page\" class=\"current\" data-show=\"unscheduled\""), "{}", shown.body);
+        let listed: Vec<&str> = shown.body.split("class=\"card plan-request\" data-id=\"").skip(1).filter_map(|rest| rest.split('"').next()).collect();
+        assert_eq!(listed, waiting.iter().map(String::as_str).collect::<Vec<_>>());
+        let shown = organizer.get(&format!("{page}?show=constrained"));
+        assert_eq!(shown.body.matches("class=\"card plan-request\"").count(), 1);
+        assert!(shown.body.contains(&format!("data-id=\"{}\"", request.id)));
+        let reply = organizer.post(&format!("/events/{event}/organize/order/{}", waiting[0]), &[("_csrf", &token), ("session", "am"), ("show", "unscheduled")]);
+        assert_eq!((reply.status, reply.header("location")), (303, Some(format!("{page}?done=saved&show=unscheduled").as_str())));
+        assert!(organizer.get(&format!("{page}?show=constrained")).body.contains("Fixed, timed or ordered (2)"));
         let zh = organizer.get(&format!("{page}?lang=zh-Hans"));
         assert!(zh.body.contains("活动管理") && zh.body.contains("已排程"), "{}", zh.body);
     }
