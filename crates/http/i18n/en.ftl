@@ -395,3 +395,4 @@ organize-show = Show requests
 organize-show-all = All
 organize-show-unscheduled = Accepted, not scheduled
 organize-show-constrained = Fixed, timed or ordered
+coi-unknown-id = No organization or person of the tie graph has this id:

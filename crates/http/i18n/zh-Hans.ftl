@@ -389,3 +389,4 @@ organize-show = 显示请求
 organize-show-all = 全部
 organize-show-unscheduled = 已接受但未排程
 organize-show-constrained = 已固定、限时段或有顺序
+coi-unknown-id = 关系网络中没有此编号的机构或个人：

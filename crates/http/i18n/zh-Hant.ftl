@@ -389,3 +389,4 @@ organize-show = 顯示請求
 organize-show-all = 全部
 organize-show-unscheduled = 已接受但未排程
 organize-show-constrained = 已固定、限時段或有順序
+coi-unknown-id = 關係網絡中沒有此編號的機構或個人：

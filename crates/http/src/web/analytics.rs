@@ -233,8 +233,10 @@ pub(crate) async fn conflicts(
     .await;
     match result {
         Ok(rows) => page.rows = Some(rows),
-        // An unknown id or a bad value: said above the form, which keeps what was typed.
-        Err(err @ (AppError::NotFound { .. } | AppError::InvalidQuery(_) | AppError::Validation(_))) => page.problem = Some(err.to_string()),
+        // An unknown id or a bad value: said above the form, which keeps what was typed. The
+        // graph does not know whether an unknown id was meant as an organization or a person.
+        Err(AppError::NotFound { id, .. }) => page.problem = Some(format!("{} {id}", ctx.t("coi-unknown-id"))),
+        Err(err @ (AppError::InvalidQuery(_) | AppError::Validation(_))) => page.problem = Some(err.to_string()),
         Err(err) => return app_error(&ctx, err),
     }
     render(&page)

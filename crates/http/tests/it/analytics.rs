@@ -182,9 +182,10 @@ backend_tests! {
         // An unknown id and a bad window are said above the form.
         let unknown = client.get("/admin/conflicts?neutrals=nobody&parties=ke-coop");
         assert_eq!(unknown.status, 200);
-        assert!(unknown.body.contains("id=\"coi-problem\"") && unknown.body.contains("nobody"), "{}", unknown.body);
+        assert!(unknown.body.contains("id=\"coi-problem\"") && unknown.body.contains("No organization or person of the tie graph has this id: nobody"), "{}", unknown.body);
         let bad = client.get("/admin/conflicts?neutrals=ana&parties=ke-coop&years=0");
         assert!(bad.body.contains("whole number of years"), "{}", bad.body);
+        assert!(client.get("/admin/conflicts?neutrals=nobody&parties=ke-coop&lang=zh-Hans").body.contains("关系网络中没有此编号的机构或个人： nobody"));
     }
 
     fn the_tie_list_hides_a_persons_ties_from_the_public(db) {
