@@ -987,7 +987,8 @@ impl Hub {
     }
 
     /// Stores one meeting request as an organizer imports it (a line of `bridgehub event
-    /// import-requests`): its parties registered if they are not yet, the request accepted
+    /// import-requests`): its parties registered if they never were (a party that withdrew
+    /// is refused), the request accepted
     /// unless the line says otherwise, fixed to a slot, kept to a part of the day and
     /// held after the requests it names by their parties, all in one transaction. Every
     /// check of [`Hub::register_for_event`], [`Hub::request_meeting`],
@@ -1010,6 +1011,10 @@ impl Hub {
                 .any(|r| r.party_id == *party && r.status == RegistrationStatus::Registered);
             if registered {
                 continue;
+            }
+            // A party that withdrew stays withdrawn: an import does not undo that.
+            if snapshot.registrations.iter().any(|r| r.party_id == *party) {
+                return Err(invalid(field, format!("\"{party}\" has withdrawn from this event; register it again first")));
             }
             let Some((_, kind)) = self.store.party_kinds(&[party.as_str()])?.into_iter().next() else {
                 return Err(invalid(field, format!("\"{party}\" is not an organization or person of this hub")));

@@ -67,8 +67,12 @@ pub(crate) fn run(db: &str, requests: usize, quiet: bool) -> Result<Value> {
         ("admin", "/admin".to_owned()),
     ];
     if let Some(event) = &first_event {
-        // The administrator organizes every event.
+        // The administrator organizes every event, and so acts for its parties.
         signed_in.push(("event organizer page", format!("/events/{event}/organize")));
+        signed_in.push(("event organizer page, unscheduled", format!("/events/{event}/organize?show=unscheduled")));
+        if let Some(party) = hub.event_registrations(&Actor::operator(), event)?.into_iter().next() {
+            signed_in.push(("agenda with availability", format!("/events/{event}/agenda?party={}&tz=Europe/London", party.party_id)));
+        }
     }
 
     // A temporary administrator for the signed-in pages.

@@ -325,6 +325,13 @@ backend_tests! {
             }
         }
         assert_eq!(stored(&hub).1.len(), before, "refused lines store nothing");
+        // A party that withdrew is not registered again by an import.
+        hub.unregister_from_event(&organizer(), &event, "d").unwrap();
+        match hub.import_meeting_request(&organizer(), &event, &line(serde_json::json!({"from": "d", "to": "b"}))) {
+            Err(AppError::Validation(errors)) => assert!(errors[0].field == "from" && errors[0].problem.contains("withdrawn"), "{errors:?}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(stored(&hub).0.iter().any(|r| r.party_id == "d" && r.status == bridgehub_store::RegistrationStatus::Cancelled));
     }
 
     fn organizer_rules_are_enforced_server_side(db) {
