@@ -572,7 +572,7 @@ impl Hub {
             if window.count >= limit {
                 tracing::warn!("login rate limit reached");
                 return Err(AppError::RateLimited {
-                    retry_after_secs: window.resets_in_secs,
+                    retry_after_secs: window.secs_until_at_most(limit.saturating_sub(1)),
                 });
             }
         }
@@ -652,7 +652,7 @@ impl Hub {
         let window = self.store.rate_limit_hit(key, window_secs)?;
         if window.count > limit {
             return Err(AppError::RateLimited {
-                retry_after_secs: window.resets_in_secs,
+                retry_after_secs: window.secs_until_at_most(limit.saturating_sub(1)),
             });
         }
         Ok(())

@@ -129,9 +129,35 @@ pub struct RateWindow {
     /// the previous window that the sliding window still covers. So a burst across a
     /// window boundary is counted, not forgotten at the boundary.
     pub count: u32,
-    /// Seconds until the current fixed window ends: the earliest a refused client may
-    /// succeed again (`Retry-After`); with many hits it may take longer.
+    /// Seconds until the current fixed window ends.
     pub resets_in_secs: u64,
+    /// Hits in the current fixed window and in the previous one.
+    pub current: u32,
+    /// See `current`.
+    pub previous: u32,
+    /// The window's length and how far the current fixed window has run, in milliseconds.
+    pub window_ms: i64,
+    /// See `window_ms`.
+    pub elapsed_ms: i64,
+}
+
+impl RateWindow {
+    /// Seconds (at least 1) until the sliding count falls to `allowed` or below if no
+    /// more hits come: what `Retry-After` should say to a client refused at this count.
+    /// The previous window's share shrinks as the window slides; once the current fixed
+    /// window ends, its hits become the previous window's and shrink in turn.
+    pub fn secs_until_at_most(&self, allowed: u32) -> u64 {
+        let (c, p, a) = (f64::from(self.current), f64::from(self.previous), f64::from(allowed));
+        let (w, e) = (self.window_ms.max(1) as f64, self.elapsed_ms.clamp(0, self.window_ms.max(1)) as f64);
+        let ms = if c <= a {
+            // Within the current fixed window: p·(1 − (e+t)/w) ≤ a − c.
+            if p <= a - c { 0.0 } else { (w * (1.0 - (a - c) / p) - e).max(0.0) }
+        } else {
+            // After it: its c hits weigh c·(1 − s/w) ≤ a, s after the roll-over at w − e.
+            (w - e) + w * (1.0 - a / c)
+        };
+        ((ms / 1000.0).ceil() as u64).max(1)
+    }
 }
 
 /// Where a sliding rate-limit window stands at one moment: the fixed windows it spans
@@ -146,6 +172,9 @@ pub(crate) struct Slide {
     pub(crate) previous_weight: f64,
     /// Seconds until the current fixed window ends (at least 1).
     pub(crate) resets_in_secs: u64,
+    /// The window's length and how far the current fixed window has run, in milliseconds.
+    pub(crate) window_ms: i64,
+    pub(crate) elapsed_ms: i64,
 }
 
 impl Slide {
@@ -160,6 +189,8 @@ impl Slide {
             previous: start - size,
             previous_weight: (1.0 - elapsed_ms as f64 / (size * 1000) as f64).clamp(0.0, 1.0),
             resets_in_secs: (start + size - now).max(1) as u64,
+            window_ms: size * 1000,
+            elapsed_ms,
         }
     }
 
@@ -173,7 +204,15 @@ impl Slide {
         // Rounded up (a part of a hit counts as a hit: the limit is never exceeded by the
         // rounding), less a hair so that float noise on an exact count does not add one.
         let weighted = current.max(0) as f64 + previous.max(0) as f64 * self.previous_weight;
-        RateWindow { count: (weighted - 1e-9).ceil().clamp(0.0, f64::from(u32::MAX)) as u32, resets_in_secs: self.resets_in_secs }
+        let clamp = |n: i64| n.clamp(0, i64::from(u32::MAX)) as u32;
+        RateWindow {
+            count: (weighted - 1e-9).ceil().clamp(0.0, f64::from(u32::MAX)) as u32,
+            resets_in_secs: self.resets_in_secs,
+            current: clamp(current),
+            previous: clamp(previous),
+            window_ms: self.window_ms,
+            elapsed_ms: self.elapsed_ms,
+        }
     }
 }
 
@@ -194,6 +233,22 @@ mod slide_tests {
         assert_eq!(Slide::at(179_999, 60).window(1, 100).count, 2);
         assert_eq!(Slide::at(179_999, 60).window(1, 0).count, 1);
         assert_eq!(Slide::at(179_999, 60).resets_in_secs, 1);
+    }
+
+    #[test]
+    fn retry_after_is_when_the_sliding_count_has_fallen_far_enough() {
+        // 15 s into a 60 s window, 10 hits now and 100 before: 85 counted.
+        let window = Slide::at(135_000, 60).window(10, 100);
+        assert_eq!(window.secs_until_at_most(85), 1, "already there");
+        // Down to 60: the previous window must weigh 50, half of it, 30 s in: 15 s on.
+        assert_eq!(window.secs_until_at_most(60), 15);
+        // Down to 5 (below the current 10): 45 s to the roll-over, then 10·(1 − s/60) ≤ 5, s = 30.
+        assert_eq!(window.secs_until_at_most(5), 75);
+        // Down to 0: both windows gone, 45 + 60 s.
+        assert_eq!(window.secs_until_at_most(0), 105);
+        // The claims, by sliding: 15 s later the count is 60; 75 s later it is 5.
+        assert_eq!(Slide::at(150_000, 60).window(10, 100).count, 60);
+        assert_eq!(Slide::at(210_000, 60).window(0, 10).count, 5);
     }
 }
 
