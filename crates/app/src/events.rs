@@ -113,6 +113,19 @@ pub struct EventPlan {
     pub meetings: Vec<Meeting>,
 }
 
+/// The event page's view of an event for one viewer ([`Hub::event_view`]).
+#[derive(Debug, Clone)]
+pub struct EventView {
+    /// The event's details (public).
+    pub details: EventDetails,
+    /// Whether the viewer organizes the event.
+    pub organizer: bool,
+    /// The registrations the viewer may see (all for organizers, else their parties').
+    pub registrations: Vec<Registration>,
+    /// The meeting requests the viewer may see (likewise).
+    pub requests: Vec<MeetingRequest>,
+}
+
 /// A table or booth to add.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableInput {
@@ -717,6 +730,28 @@ impl Hub {
     /// An event with its sessions, slots, tables and rules (public).
     pub fn event_details(&self, event_id: &str) -> AppResult<EventDetails> {
         Ok(details_of(self.snapshot(event_id)?))
+    }
+
+    /// What the event page shows `viewer` (`None`: a visitor), from one snapshot: the
+    /// details, whether the viewer organizes it, and the registrations and requests the
+    /// viewer may see, as [`Hub::event_registrations`] and [`Hub::meeting_requests`] filter
+    /// them.
+    pub fn event_view(&self, viewer: Option<&Actor>, event_id: &str) -> AppResult<EventView> {
+        let mut snapshot = self.snapshot(event_id)?;
+        let organizer = viewer.is_some_and(|actor| organizes(actor, &snapshot));
+        let sees = |party: &str| organizer || viewer.is_some_and(|actor| actor.acts_for(party));
+        let registrations = match viewer {
+            None => Vec::new(),
+            Some(_) => snapshot.registrations.iter().filter(|r| sees(&r.party_id)).cloned().collect(),
+        };
+        let requests = match viewer {
+            None => Vec::new(),
+            Some(_) => std::mem::take(&mut snapshot.requests)
+                .into_iter()
+                .filter(|r| sees(&r.from_party) || sees(&r.to_party))
+                .collect(),
+        };
+        Ok(EventView { details: details_of(snapshot), organizer, registrations, requests })
     }
 
     /// What the organizer page shows, from one snapshot (organizers only): the event's

@@ -55,7 +55,7 @@ pub use error::{AppError, AppResult, ErrorCode};
 pub use calendar::{Agenda, AgendaItem, SlotAvailability, ZonedTime};
 pub use event_jobs::{ScheduleJob, ScheduleMode, ScheduleOptions, ScheduleSummary, SCHEDULE_JOB};
 pub use events::{
-    priority_weight, EventDetails, EventInput, EventSetup, MeetingRequestImport, MeetingRequestInput, RequestPair, RegistrationInput, RequestAnswer, RequestOrderInput, SessionTemplate, EventPlan,
+    priority_weight, EventDetails, EventInput, EventSetup, MeetingRequestImport, MeetingRequestInput, RequestPair, RegistrationInput, RequestAnswer, RequestOrderInput, SessionTemplate, EventPlan, EventView,
     SlotInput, TableInput, MAX_EVENT_SLOTS,
 };
 pub use bridgehub_store::{

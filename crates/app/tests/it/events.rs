@@ -286,6 +286,26 @@ backend_tests! {
         assert_eq!(hub.list_events(None, Some(100)).unwrap().len(), before);
     }
 
+    fn the_event_view_shows_each_viewer_what_it_may_see(db) {
+        let store = db.store();
+        let hub = Hub::with_store(store.clone());
+        let event = set_up(&hub, store.as_ref());
+        request(&hub, &event, "a", "b", Priority::Must);
+        request(&hub, &event, "c", "d", Priority::Nice);
+        let visitor = hub.event_view(None, &event).unwrap();
+        assert!(!visitor.organizer && visitor.registrations.is_empty() && visitor.requests.is_empty());
+        assert_eq!(visitor.details.registered, 4);
+        let b = hub.event_view(Some(&member("b")), &event).unwrap();
+        assert!(!b.organizer);
+        assert_eq!(b.registrations.iter().map(|r| r.party_id.as_str()).collect::<Vec<_>>(), ["b"]);
+        assert_eq!(b.requests.iter().map(|r| (r.from_party.as_str(), r.to_party.as_str())).collect::<Vec<_>>(), [("a", "b")]);
+        let organizer = hub.event_view(Some(&organizer()), &event).unwrap();
+        assert!(organizer.organizer && organizer.registrations.len() == 4 && organizer.requests.len() == 2);
+        // The same as the separate use cases say.
+        assert_eq!(b.requests, hub.meeting_requests(&member("b"), &event).unwrap());
+        assert_eq!(b.registrations, hub.event_registrations(&member("b"), &event).unwrap());
+    }
+
     fn an_imported_request_is_stored_whole_or_not_at_all(db) {
         let store = db.store();
         let hub = Hub::with_store(store.clone());

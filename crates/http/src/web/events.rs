@@ -160,13 +160,12 @@ pub(crate) async fn detail(
     };
     let c = ctx.clone();
     let result = run(&state.hub, move |hub| {
-        let details = hub.event_details(&id)?;
+        // One snapshot of the event for everything below.
+        let actor = c.viewer.as_ref().map(|v| v.actor());
+        let bridgehub_app::EventView { details, organizer, registrations, requests: visible } =
+            hub.event_view(actor.as_ref(), &id)?;
         let (mut can_register, mut mine, mut requests) = (Vec::new(), Vec::new(), Vec::new());
-        let mut organizer = false;
         if let Some(viewer) = &c.viewer {
-            let actor = viewer.actor();
-            organizer = hub.organizes_event(&actor, &id)?;
-            let registrations = hub.event_registrations(&actor, &id)?;
             let name = |party: &str| {
                 hub.organization(party)
                     .map(|o| org_names(&o.record, c.locale).0)
@@ -182,7 +181,7 @@ pub(crate) async fn detail(
                     can_register.push((org.clone(), name(org)))
                 }
             }
-            for r in hub.meeting_requests(&actor, &id)? {
+            for r in visible {
                 let incoming = viewer.acts_for(&r.to_party) && !viewer.acts_for(&r.from_party);
                 requests.push(RequestRow {
                     can_answer: incoming && r.status == RequestStatus::Requested,
