@@ -410,7 +410,9 @@ impl Hub {
         }))
         .map_err(|e| AppError::Io(format!("demo event setup: {e}")))?;
         let organizer_actor = crate::Actor { user_id: organizer, organizations: Vec::new(), is_admin: false };
-        let event = self.create_event_with_setup(&organizer_actor, &setup)?.event.id;
+        let details = self.create_event_with_setup(&organizer_actor, &setup)?;
+        let event = details.event.id;
+        let slots: Vec<String> = details.slots.into_iter().map(|s| s.id).collect();
 
         const COUNTRIES: [&str; 12] = ["CN", "HK", "MO", "VN", "TH", "MY", "ID", "PH", "SG", "KH", "LA", "MM"];
         const SECTORS: [&str; 4] = ["agrifood", "logistics", "trade", "shipping"];
@@ -424,6 +426,12 @@ impl Hub {
         candidates.truncate(90);
         for org in &candidates {
             self.register_for_event(&root, &event, &crate::RegistrationInput { party: org.id.to_string(), unavailable: Vec::new() })?;
+            // About one participant in eight is busy for an hour (three slots in a row: a
+            // talk, a site visit) and says so, as participants do on their agenda.
+            if rng.u8(..8) == 0 && slots.len() >= 3 {
+                let first = rng.usize(..slots.len() - 2);
+                self.set_availability(&root, &event, org.id.as_str(), &slots[first..first + 3])?;
+            }
         }
         let mut requests = 0;
         let mut pairs = std::collections::BTreeSet::new();

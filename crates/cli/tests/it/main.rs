@@ -140,6 +140,14 @@ fn the_demo_covers_every_region_and_ten_listing_languages() {
     let (events, registered, requests, meetings) = event_counts(&conn);
     assert_eq!(events, 1);
     assert!(registered >= 40 && requests >= 100 && meetings >= 50, "{registered} registered, {requests} requests, {meetings} meetings");
+    // Some participants are busy for an hour; the schedule meets them, but never then.
+    let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+    let busy_sides = "FROM meetings m JOIN meeting_requests q ON q.id = m.request_id \
+        JOIN event_registrations r ON r.event_id = q.event_id AND r.party_id IN (q.from_party, q.to_party) \
+        WHERE m.status = 'confirmed' AND r.unavailable <> '[]'";
+    assert!(count("SELECT count(*) FROM event_registrations WHERE unavailable <> '[]'") >= 1);
+    assert!(count(&format!("SELECT count(*) {busy_sides}")) >= 1, "busy participants have meetings too");
+    assert_eq!(count(&format!("SELECT count(*) {busy_sides} AND r.unavailable LIKE '%\"' || m.slot_id || '\"%'")), 0, "none in a slot marked unavailable");
     // Re-running the same seed changes nothing.
     let output = run(&db, &["demo", "--people", "500"]);
     assert!(output.status.success());
