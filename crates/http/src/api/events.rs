@@ -29,7 +29,7 @@ use crate::error::{ApiError, ErrorBody};
 #[openapi(
     paths(
         list, create, get_event, update, add_organizer, set_rules, add_slots, add_tables, registrations, register, unregister,
-        requests, request_meeting, answer, fix_slot, order, schedule, job, meetings, agenda, agenda_ics, event_ics,
+        set_unavailable, requests, request_meeting, answer, fix_slot, order, schedule, job, meetings, agenda, agenda_ics, event_ics,
     ),
     tags((name = "events", description = "Events, registrations, meeting requests, the scheduler, agendas and calendar feeds"))
 )]
@@ -52,6 +52,7 @@ pub(crate) fn routes() -> Router<AppState> {
             "/events/{id}/registrations/{party}",
             axum::routing::delete(unregister),
         )
+        .route("/events/{id}/registrations/{party}/unavailable", put(set_unavailable))
         .route("/events/{id}/requests", get(requests).post(request_meeting))
         .route("/events/{id}/requests/{request}/{answer}", post(answer))
         .route("/events/{id}/requests/{request}/slot", put(fix_slot))
@@ -311,6 +312,36 @@ pub(crate) async fn unregister(
         hub.unregister_from_event(&actor, &id, &party)
     })
     .await?;
+    Ok(Json(registration).into_response())
+}
+
+/// The slots a registered party cannot meet in.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(crate) struct UnavailableBody {
+    /// Slot ids of the event (replacing the list; empty frees every slot).
+    unavailable: Vec<String>,
+}
+
+/// Replace the slots a registered party cannot meet in: `{"unavailable": [slot id]}`. Keeps
+/// the registration and its feed token, and never registers (404 for a party that is not
+/// registered or has withdrawn); 422 (`unavailable[n]`) for a slot of no event, or one an
+/// organizer fixed one of the party's meetings to; 409 once the event no longer takes
+/// changes (organizers may still). Meetings already scheduled move at the next run.
+#[utoipa::path(put, path = "/api/v1/events/{id}/registrations/{party}/unavailable", tag = "events",
+    request_body = UnavailableBody,
+    params(("id" = String, Path, description = "Event id"), ("party" = String, Path, description = "Organization or person id")),
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn set_unavailable(
+    State(hub): State<Hub>,
+    ApiUser(user): ApiUser,
+    Path((id, party)): Path<(String, String)>,
+    body: Result<Json<UnavailableBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body?;
+    let actor = user.actor();
+    let registration =
+        blocking(hub, move |hub| hub.set_availability(&actor, &id, &party, &body.unavailable)).await?;
     Ok(Json(registration).into_response())
 }
 

@@ -60,6 +60,13 @@ fn call(
             }
             request.call()
         }
+        ("DELETE", _) => {
+            let mut request = app.agent.delete(&url);
+            if let Some(auth) = &auth {
+                request = request.header("Authorization", auth);
+            }
+            request.call()
+        }
         ("PUT", body) => {
             let mut request = app.agent.put(&url);
             if let Some(auth) = &auth {
@@ -182,9 +189,24 @@ backend_tests! {
         assert_eq!(after[0]["UID"], before[0]["UID"]);
         assert_eq!((after[0]["SEQUENCE"].as_str(), after[0]["STATUS"].as_str()), ("1", "CANCELLED"));
 
+        // A party's unavailable slots, replaced through their own route (the feed stays).
+        let slot_ids: Vec<String> = slots.as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect();
+        let unavailable = format!("{base}/registrations/{org_a}/unavailable");
+        let (status, updated) = call(&app, "PUT", &unavailable, Some(&a), Some(&json!({"unavailable": [slot_ids[1]]})));
+        assert_eq!((status, updated["unavailable"].clone(), updated["feed_token"].as_str()), (200, json!([slot_ids[1]]), Some(feed_token.as_str())), "{updated}");
+        assert_eq!(call(&app, "PUT", &unavailable, Some(&b), Some(&json!({"unavailable": []}))).0, 403);
+        let (status, refused) = call(&app, "PUT", &unavailable, Some(&a), Some(&json!({"unavailable": ["slt-nowhere"]})));
+        assert_eq!((status, refused["error"]["field"].as_str()), (422, Some("unavailable[0]")), "{refused}");
+        let (status, agenda) = call(&app, "GET", &format!("{base}/agenda?party={org_a}"), Some(&a), None);
+        assert_eq!(status, 200);
+        assert_eq!(agenda["availability"].as_array().map(|slots| slots.iter().filter(|s| s["available"] == false).count()), Some(1), "{agenda}");
+        assert_eq!(call(&app, "DELETE", &format!("{base}/registrations/{org_b}"), Some(&b), None).0, 200);
+        assert_eq!(call(&app, "PUT", &format!("{base}/registrations/{org_b}/unavailable"), Some(&b), Some(&json!({"unavailable": []}))).0, 404, "a withdrawn party stays withdrawn");
+
         let (_, details) = call(&app, "GET", &base, None, None);
-        assert_eq!(details["registered"], 2);
+        assert_eq!(details["registered"], 1);
         let (_, doc) = call(&app, "GET", "/api/openapi.json", None, None);
+        assert!(doc["paths"]["/api/v1/events/{id}/registrations/{party}/unavailable"]["put"].is_object());
         assert!(doc["paths"]["/api/v1/events/{id}/schedule"]["post"].is_object());
         assert!(doc["paths"]["/api/v1/events/{id}/agenda.ics"]["get"].is_object());
     }
