@@ -254,6 +254,12 @@ pub(crate) fn invalid(field: &str, problem: impl Into<String>) -> AppError {
     AppError::Validation(vec![FieldError::new(field, problem)])
 }
 
+/// [`invalid`] with the problem's stable name and values ([`FieldError::coded`]), which
+/// the web pages say in the reader's language.
+pub(crate) fn invalid_coded(field: &str, code: &'static str, args: &[(&'static str, &str)], problem: impl Into<String>) -> AppError {
+    AppError::Validation(vec![FieldError::coded(field, code, args, problem)])
+}
+
 pub(crate) fn new_id(prefix: &str) -> String {
     EntityId::generated(prefix, fastrand::u64(..)).to_string()
 }
@@ -267,11 +273,11 @@ fn feed_token() -> AppResult<String> {
 
 pub(crate) fn parse_day(field: &str, text: &str) -> AppResult<jiff::civil::Date> {
     text.parse::<jiff::civil::Date>()
-        .map_err(|_| invalid(field, format!("\"{text}\" is not a date (YYYY-MM-DD)")))
+        .map_err(|_| invalid_coded(field, "not-a-date", &[("value", text)], format!("\"{text}\" is not a date (YYYY-MM-DD)")))
 }
 
 pub(crate) fn parse_time(field: &str, text: &str) -> AppResult<jiff::civil::Time> {
-    let bad = || invalid(field, format!("\"{text}\" is not a time (HH:MM)"));
+    let bad = || invalid_coded(field, "not-a-time", &[("value", text)], format!("\"{text}\" is not a time (HH:MM)"));
     let (h, m) = text.split_once(':').ok_or_else(bad)?;
     if h.len() != 2 || m.len() != 2 {
         return Err(bad());
@@ -288,20 +294,17 @@ fn hhmm(time: jiff::civil::Time) -> String {
 /// The time zone named `name` (IANA), or a validation error on `field`.
 pub(crate) fn zone(field: &str, name: &str) -> AppResult<jiff::tz::TimeZone> {
     if name.trim().is_empty() {
-        return Err(invalid(
-            field,
-            "must name an IANA time zone such as Asia/Ho_Chi_Minh",
-        ));
+        return Err(invalid_coded(field, "no-time-zone", &[], "must name an IANA time zone such as Asia/Ho_Chi_Minh"));
     }
     jiff::tz::TimeZone::get(name)
-        .map_err(|_| invalid(field, format!("\"{name}\" is not a known IANA time zone")))
+        .map_err(|_| invalid_coded(field, "unknown-time-zone", &[("value", name)], format!("\"{name}\" is not a known IANA time zone")))
 }
 
 fn check_event(input: &EventInput) -> AppResult<()> {
     let mut problems = Vec::new();
     let title = input.title.trim();
     if title.is_empty() || title.chars().count() > 200 {
-        problems.push(FieldError::new("title", "must be 1 to 200 characters"));
+        problems.push(FieldError::coded("title", "length", &[("min", "1"), ("max", "200")], "must be 1 to 200 characters"));
     }
     if !input.country.is_empty()
         && let Err(e) = CountryCode::parse(&input.country)
@@ -316,7 +319,7 @@ fn check_event(input: &EventInput) -> AppResult<()> {
         parse_day("ends_on", &input.ends_on),
     ) {
         (Ok(start), Ok(end)) if end < start => {
-            problems.push(FieldError::new("ends_on", "is before starts_on"))
+            problems.push(FieldError::coded("ends_on", "last-day-before-first", &[], "is before starts_on"))
         }
         (Ok(_), Ok(_)) => {}
         (a, b) => {
@@ -333,10 +336,7 @@ fn check_event(input: &EventInput) -> AppResult<()> {
         ("description", &input.description, 10_000),
     ] {
         if text.chars().count() > max {
-            problems.push(FieldError::new(
-                field,
-                format!("must be at most {max} characters"),
-            ));
+            problems.push(FieldError::coded(field, "too-long", &[("max", &max.to_string())], format!("must be at most {max} characters")));
         }
     }
     if problems.is_empty() {
@@ -443,12 +443,12 @@ fn part_name(part: DayPart) -> &'static str {
 /// and one at which both sides are available.
 fn check_fixed_slot(snapshot: &EventSnapshot, request: &MeetingRequest, slot_id: &str) -> AppResult<()> {
     let Some(slot) = snapshot.slots.iter().find(|s| s.id == slot_id) else {
-        return Err(invalid("slot", format!("\"{slot_id}\" is not a slot of this event")));
+        return Err(invalid_coded("slot", "not-a-slot", &[("value", slot_id)], format!("\"{slot_id}\" is not a slot of this event")));
     };
     if let Some(part) = request.session
         && slot.part != part
     {
-        return Err(invalid("slot", format!("the request is held only in the {}", part_name(part))));
+        return Err(invalid_coded("slot", "request-held-only-in", &[("part", part.code())], format!("the request is held only in the {}", part_name(part))));
     }
     // Its order with other fixed requests, as if it were fixed there.
     let mut fixed = request.clone();
@@ -469,7 +469,7 @@ fn check_fixed_slot(snapshot: &EventSnapshot, request: &MeetingRequest, slot_id:
         if let Some(registration) = snapshot.registrations.iter().find(|r| &r.party_id == party)
             && registration.unavailable.iter().any(|s| s == slot_id)
         {
-            return Err(invalid("slot", format!("\"{party}\" is not available at slot \"{slot_id}\"")));
+            return Err(invalid_coded("slot", "party-unavailable", &[("party", party), ("slot", slot_id)], format!("\"{party}\" is not available at slot \"{slot_id}\"")));
         }
     }
     Ok(())
@@ -490,20 +490,22 @@ fn checked_order(
         Some(code) => match DayPart::parse(code) {
             Some(part) => Some(part),
             None => {
-                errors.push(FieldError::new("session", format!("\"{code}\" is not a part of the day; use am or pm")));
+                errors.push(FieldError::coded("session", "not-a-part", &[("value", code)], format!("\"{code}\" is not a part of the day; use am or pm")));
                 None
             }
         },
     };
     if let Some(part) = session {
         if !snapshot.slots.iter().any(|s| s.part == part) {
-            errors.push(FieldError::new("session", format!("the event has no {} slots", part_name(part))));
+            errors.push(FieldError::coded("session", "no-slots-in-part", &[("part", part.code())], format!("the event has no {} slots", part_name(part))));
         } else if let Some(fixed) = &request.fixed_slot
             && let Some(slot) = snapshot.slots.iter().find(|s| &s.id == fixed)
             && slot.part != part
         {
-            errors.push(FieldError::new(
+            errors.push(FieldError::coded(
                 "session",
+                "request-fixed-in",
+                &[("slot", fixed.as_str()), ("part", slot.part.code())],
                 format!("the request is fixed to slot \"{fixed}\", in the {}", part_name(slot.part)),
             ));
         }
@@ -519,9 +521,9 @@ fn checked_order(
         }
         seen.push(id);
         if id == request.id {
-            errors.push(FieldError::new("after", "a request cannot be held after itself"));
+            errors.push(FieldError::coded("after", "after-itself", &[], "a request cannot be held after itself"));
         } else if !snapshot.requests.iter().any(|r| r.id == id) {
-            errors.push(FieldError::new("after", format!("\"{id}\" is not a meeting request of this event")));
+            errors.push(FieldError::coded("after", "not-a-request", &[("value", id)], format!("\"{id}\" is not a meeting request of this event")));
         } else if let Some(chain) = bridgehub_store::events::order_chain(|r| follows.get(r).copied(), id, &request.id) {
             errors.push(FieldError::new("after", bridgehub_store::events::cycle_problem(id, &chain)));
         } else if let Some(problem) = snapshot
@@ -563,8 +565,10 @@ fn check_accept_cap(snapshot: &EventSnapshot, party: &str) -> AppResult<()> {
 fn checked_unavailable(snapshot: &EventSnapshot, party: &str, slots: &[String]) -> AppResult<Vec<String>> {
     for (n, slot) in slots.iter().enumerate() {
         if !snapshot.slots.iter().any(|s| s.id == *slot) {
-            return Err(invalid(
+            return Err(invalid_coded(
                 &format!("unavailable[{n}]"),
+                "not-a-slot",
+                &[("value", slot.as_str())],
                 format!("\"{slot}\" is not a slot of this event"),
             ));
         }
@@ -574,8 +578,10 @@ fn checked_unavailable(snapshot: &EventSnapshot, party: &str, slots: &[String]) 
                 && matches!(r.status, RequestStatus::Requested | RequestStatus::Accepted)
         }) {
             let other = if fixed.from_party == party { &fixed.to_party } else { &fixed.from_party };
-            return Err(invalid(
+            return Err(invalid_coded(
                 &format!("unavailable[{n}]"),
+                "meeting-fixed-there",
+                &[("party", other.as_str()), ("slot", slot.as_str())],
                 format!("the organizer has fixed the meeting with \"{other}\" to slot \"{slot}\"; ask them to move it first"),
             ));
         }
@@ -777,7 +783,7 @@ impl Hub {
         let snapshot = self.snapshot(event_id)?;
         require_organizer(actor, &snapshot)?;
         if !(1..=200).contains(&count) {
-            return Err(invalid("count", "must be a number from 1 to 200"));
+            return Err(invalid_coded("count", "number-between", &[("min", "1"), ("max", "200")], "must be a number from 1 to 200"));
         }
         let prefix = match prefix.trim() {
             "" => "Table",
@@ -870,8 +876,10 @@ impl Hub {
         // Names are unique within the event (the store checks again in its transaction).
         for (n, table) in tables.iter().enumerate() {
             if snapshot.tables.iter().any(|t| t.name == table.name) {
-                return Err(invalid(
+                return Err(invalid_coded(
                     &format!("tables[{n}].name"),
+                    "table-exists",
+                    &[("value", table.name.as_str())],
                     format!("\"{}\" is already a table of this event", table.name),
                 ));
             }
@@ -1135,7 +1143,7 @@ impl Hub {
             ));
         }
         if input.note.chars().count() > 2000 {
-            return Err(invalid("note", "must be at most 2000 characters"));
+            return Err(invalid_coded("note", "too-long", &[("max", "2000")], "must be at most 2000 characters"));
         }
         for (field, party) in [("from", &input.from), ("to", &input.to)] {
             let registered = snapshot
@@ -1328,7 +1336,7 @@ fn slots_from(inputs: &[SlotInput]) -> AppResult<Vec<Slot>> {
         let starts = parse_time(&format!("slots[{n}].starts"), &input.starts)?;
         let ends = parse_time(&format!("slots[{n}].ends"), &input.ends)?;
         if ends <= starts {
-            return Err(invalid(&format!("slots[{n}].ends"), "must be after starts"));
+            return Err(invalid_coded(&format!("slots[{n}].ends"), "ends-before-start", &[], "must be after starts"));
         }
         if let Some(part) = input.part {
             check_part(&format!("slots[{n}].part"), part, starts, ends)?;
@@ -1354,12 +1362,16 @@ fn slots_from(inputs: &[SlotInput]) -> AppResult<Vec<Slot>> {
 fn check_part(field: &str, part: DayPart, starts: jiff::civil::Time, ends: jiff::civil::Time) -> AppResult<()> {
     let noon = jiff::civil::time(12, 0, 0, 0);
     match part {
-        DayPart::Am if starts >= noon => Err(invalid(
+        DayPart::Am if starts >= noon => Err(invalid_coded(
             field,
+            "morning-after-noon",
+            &[("time", &hhmm(starts))],
             format!("a morning cannot start at {} (after noon)", hhmm(starts)),
         )),
-        DayPart::Pm if ends <= noon => Err(invalid(
+        DayPart::Pm if ends <= noon => Err(invalid_coded(
             field,
+            "afternoon-before-noon",
+            &[("time", &hhmm(ends))],
             format!("an afternoon cannot end at {} (before noon)", hhmm(ends)),
         )),
         _ => Ok(()),
@@ -1376,16 +1388,18 @@ fn sessions_from(templates: &[SessionTemplate]) -> AppResult<(Vec<EventSession>,
         let starts = parse_time(&field("starts"), &template.starts)?;
         let ends = parse_time(&field("ends"), &template.ends)?;
         if !(5..=240).contains(&template.slot_minutes) {
-            return Err(invalid(&field("slot_minutes"), "must be between 5 and 240"));
+            return Err(invalid_coded(&field("slot_minutes"), "number-between", &[("min", "5"), ("max", "240")], "must be between 5 and 240"));
         }
         if ends <= starts {
-            return Err(invalid(&field("ends"), "must be after starts"));
+            return Err(invalid_coded(&field("ends"), "ends-before-start", &[], "must be after starts"));
         }
         check_part(&field("part"), template.part, starts, ends)?;
         let length = ends.duration_since(starts).as_mins();
         if length < i64::from(template.slot_minutes) {
-            return Err(invalid(
+            return Err(invalid_coded(
                 &field("slot_minutes"),
+                "longer-than-session",
+                &[("minutes", &length.to_string())],
                 format!("is longer than the session ({length} minutes), which would hold no slot"),
             ));
         }
@@ -1424,17 +1438,21 @@ fn tables_from(inputs: &[TableInput]) -> AppResult<Vec<EventTable>> {
     for (n, input) in inputs.iter().enumerate() {
         let name = input.name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(invalid(
+            return Err(invalid_coded(
                 &format!("tables[{n}].name"),
+                "length",
+                &[("min", "1"), ("max", "100")],
                 "must be 1 to 100 characters",
             ));
         }
         if tables.iter().any(|t| t.name == name) {
-            return Err(invalid(&format!("tables[{n}].name"), format!("\"{name}\" is given twice")));
+            return Err(invalid_coded(&format!("tables[{n}].name"), "given-twice", &[("value", name)], format!("\"{name}\" is given twice")));
         }
         if !(1..=100).contains(&input.capacity) {
-            return Err(invalid(
+            return Err(invalid_coded(
                 &format!("tables[{n}].capacity"),
+                "number-between",
+                &[("min", "1"), ("max", "100")],
                 "must be between 1 and 100",
             ));
         }
@@ -1453,13 +1471,15 @@ fn check_rules(rules: &EventRules) -> AppResult<()> {
     if let Some(cap) = rules.max_requests
         && !(1..=10_000).contains(&cap)
     {
-        return Err(invalid("rules.max_requests", "must be between 1 and 10000 (or none)"));
+        return Err(invalid_coded("rules.max_requests", "number-between-or-none", &[("min", "1"), ("max", "10000")], "must be between 1 and 10000 (or none)"));
     }
     if let Some(cap) = rules.max_meetings
         && !(1..=MAX_EVENT_SLOTS as u32).contains(&cap)
     {
-        return Err(invalid(
+        return Err(invalid_coded(
             "rules.max_meetings",
+            "number-between-or-none",
+            &[("min", "1"), ("max", &MAX_EVENT_SLOTS.to_string())],
             format!("must be between 1 and {MAX_EVENT_SLOTS} (or none)"),
         ));
     }
@@ -1473,8 +1493,10 @@ fn check_slot_days(starts_on: &str, ends_on: &str, slots: &[Slot]) -> AppResult<
     for slot in slots {
         let day = parse_day("day", &slot.day)?;
         if day < first || day > last {
-            return Err(invalid(
+            return Err(invalid_coded(
                 "day",
+                "outside-event-days",
+                &[("value", slot.day.as_str()), ("first", &first.to_string()), ("last", &last.to_string())],
                 format!("{} is outside the event's days ({first} to {last})", slot.day),
             ));
         }

@@ -3,18 +3,49 @@
 use std::fmt;
 
 /// One problem with one field of a record, e.g. `country: "XX" is not an ISO 3166-1 alpha-2 code`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct FieldError {
     /// The field's name as it appears in the exchange format (`target_countries[2]`, `contact.email`).
     pub field: String,
-    /// What is wrong with it, as a sentence fragment without a final period.
+    /// What is wrong with it, as a sentence fragment without a final period (English).
     pub problem: String,
+    /// A stable name of the kind of problem (`part-after-noon`), with the values it
+    /// names, when one is given: user interfaces in other languages say the problem in
+    /// their own words from these. The English `problem` stays the reference text.
+    pub code: Option<&'static str>,
+    /// The named values of `code` (`("time", "13:00")`).
+    pub args: Vec<(&'static str, String)>,
 }
+
+impl PartialEq for FieldError {
+    /// Field and problem: the code restates the problem.
+    fn eq(&self, other: &Self) -> bool {
+        self.field == other.field && self.problem == other.problem
+    }
+}
+
+impl Eq for FieldError {}
 
 impl FieldError {
     /// Creates a field error.
     pub fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
-        Self { field: field.into(), problem: problem.into() }
+        Self { field: field.into(), problem: problem.into(), code: None, args: Vec::new() }
+    }
+
+    /// A field error with the stable name of its kind and the values it names (see
+    /// [`FieldError::code`]).
+    pub fn coded(
+        field: impl Into<String>,
+        code: &'static str,
+        args: &[(&'static str, &str)],
+        problem: impl Into<String>,
+    ) -> Self {
+        Self {
+            field: field.into(),
+            problem: problem.into(),
+            code: Some(code),
+            args: args.iter().map(|(name, value)| (*name, (*value).to_owned())).collect(),
+        }
     }
 }
 

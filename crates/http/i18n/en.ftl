@@ -396,3 +396,45 @@ organize-show-all = All
 organize-show-unscheduled = Accepted, not scheduled
 organize-show-constrained = Fixed, timed or ordered
 coi-unknown-id = No organization or person of the tie graph has this id:
+
+# Problems the use cases name by code (FieldError::code). English pages show the use case's
+# own text; these English messages exist so that every catalogue has the same keys.
+problem-not-a-date = "{ $value }" is not a date (YYYY-MM-DD)
+problem-not-a-time = "{ $value }" is not a time (HH:MM)
+problem-no-time-zone = must name an IANA time zone such as Asia/Ho_Chi_Minh
+problem-unknown-time-zone = "{ $value }" is not a known IANA time zone
+problem-length = must be { $min } to { $max } characters
+problem-too-long = must be at most { $max } characters
+problem-last-day-before-first = is before starts_on
+problem-not-a-slot = "{ $value }" is not a slot of this event
+problem-request-held-only-in = the request is held only in the { $part ->
+    [am] morning
+   *[pm] afternoon
+}
+problem-party-unavailable = "{ $party }" is not available at slot "{ $slot }"
+problem-not-a-part = "{ $value }" is not a part of the day; use am or pm
+problem-no-slots-in-part = the event has no { $part ->
+    [am] morning
+   *[pm] afternoon
+} slots
+problem-after-itself = a request cannot be held after itself
+problem-not-a-request = "{ $value }" is not a meeting request of this event
+problem-number-between = must be a number from { $min } to { $max }
+problem-number-between-or-none = must be between { $min } and { $max } (or none)
+problem-ends-before-start = must be after starts
+problem-given-twice = "{ $value }" is given twice
+problem-request-fixed-in = the request is fixed to slot "{ $slot }", in the { $part ->
+    [am] morning
+   *[pm] afternoon
+}
+problem-meeting-fixed-there = the organizer has fixed the meeting with "{ $party }" to slot "{ $slot }"; ask them to move it first
+problem-table-exists = "{ $value }" is already a table of this event
+problem-morning-after-noon = a morning cannot start at { $time } (after noon)
+problem-afternoon-before-noon = an afternoon cannot end at { $time } (before noon)
+problem-longer-than-session = is longer than the session ({ $minutes } minutes), which would hold no slot
+problem-outside-event-days = { $value } is outside the event's days ({ $first } to { $last })
+problem-whole-number = must be a whole number
+problem-whole-minutes = must be a whole number of minutes
+problem-whole-number-or-empty = must be a whole number, or empty for no limit
+problem-not-a-status = "{ $value }" is not an event status
+problem-use-am-or-pm = use am or pm

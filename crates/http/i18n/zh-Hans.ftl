@@ -390,3 +390,44 @@ organize-show-all = 全部
 organize-show-unscheduled = 已接受但未排程
 organize-show-constrained = 已固定、限时段或有顺序
 coi-unknown-id = 关系网络中没有此编号的机构或个人：
+
+# Problems the use cases name by code (FieldError::code).
+problem-not-a-date = “{ $value }”不是日期（格式 YYYY-MM-DD）
+problem-not-a-time = “{ $value }”不是时间（格式 HH:MM）
+problem-no-time-zone = 请填写 IANA 时区，例如 Asia/Ho_Chi_Minh
+problem-unknown-time-zone = “{ $value }”不是已知的 IANA 时区
+problem-length = 须为 { $min } 到 { $max } 个字符
+problem-too-long = 最多 { $max } 个字符
+problem-last-day-before-first = 早于第一天
+problem-not-a-slot = “{ $value }”不是本活动的时段
+problem-request-held-only-in = 该请求只安排在{ $part ->
+    [am] 上午
+   *[pm] 下午
+}
+problem-party-unavailable = “{ $party }”在时段“{ $slot }”不可约
+problem-not-a-part = “{ $value }”不是上午或下午；请用 am 或 pm
+problem-no-slots-in-part = 本活动没有{ $part ->
+    [am] 上午
+   *[pm] 下午
+}的时段
+problem-after-itself = 请求不能排在自己之后
+problem-not-a-request = “{ $value }”不是本活动的会面请求
+problem-number-between = 须为 { $min } 到 { $max } 之间的数
+problem-number-between-or-none = 须为 { $min } 到 { $max } 之间的数（或留空）
+problem-ends-before-start = 须晚于开始时间
+problem-given-twice = “{ $value }”重复
+problem-request-fixed-in = 该请求已固定在时段“{ $slot }”（{ $part ->
+    [am] 上午
+   *[pm] 下午
+}）
+problem-meeting-fixed-there = 主办方已把与“{ $party }”的会面固定在时段“{ $slot }”；请先请主办方调整
+problem-table-exists = 本活动已有名为“{ $value }”的桌位
+problem-morning-after-noon = 上午场次不能在 { $time } 开始（已过中午）
+problem-afternoon-before-noon = 下午场次不能在 { $time } 结束（早于中午）
+problem-longer-than-session = 比场次（{ $minutes } 分钟）还长，无法排出时段
+problem-outside-event-days = { $value } 不在活动日期内（{ $first } 至 { $last }）
+problem-whole-number = 须为整数
+problem-whole-minutes = 须为整数分钟
+problem-whole-number-or-empty = 须为整数，留空表示不设上限
+problem-not-a-status = “{ $value }”不是活动状态
+problem-use-am-or-pm = 请选择上午或下午

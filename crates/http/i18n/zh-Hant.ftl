@@ -390,3 +390,44 @@ organize-show-all = 全部
 organize-show-unscheduled = 已接受但未排程
 organize-show-constrained = 已固定、限時段或有順序
 coi-unknown-id = 關係網絡中沒有此編號的機構或個人：
+
+# Problems the use cases name by code (FieldError::code).
+problem-not-a-date = 「{ $value }」不是日期（格式 YYYY-MM-DD）
+problem-not-a-time = 「{ $value }」不是時間（格式 HH:MM）
+problem-no-time-zone = 請填寫 IANA 時區，例如 Asia/Ho_Chi_Minh
+problem-unknown-time-zone = 「{ $value }」不是已知的 IANA 時區
+problem-length = 須為 { $min } 到 { $max } 個字元
+problem-too-long = 最多 { $max } 個字元
+problem-last-day-before-first = 早於第一天
+problem-not-a-slot = 「{ $value }」不是本活動的時段
+problem-request-held-only-in = 該請求只安排在{ $part ->
+    [am] 上午
+   *[pm] 下午
+}
+problem-party-unavailable = 「{ $party }」在時段「{ $slot }」不可約
+problem-not-a-part = 「{ $value }」不是上午或下午；請用 am 或 pm
+problem-no-slots-in-part = 本活動沒有{ $part ->
+    [am] 上午
+   *[pm] 下午
+}的時段
+problem-after-itself = 請求不能排在自己之後
+problem-not-a-request = 「{ $value }」不是本活動的會面請求
+problem-number-between = 須為 { $min } 到 { $max } 之間的數
+problem-number-between-or-none = 須為 { $min } 到 { $max } 之間的數（或留空）
+problem-ends-before-start = 須晚於開始時間
+problem-given-twice = 「{ $value }」重複
+problem-request-fixed-in = 該請求已固定在時段「{ $slot }」（{ $part ->
+    [am] 上午
+   *[pm] 下午
+}）
+problem-meeting-fixed-there = 主辦方已把與「{ $party }」的會面固定在時段「{ $slot }」；請先請主辦方調整
+problem-table-exists = 本活動已有名為「{ $value }」的桌位
+problem-morning-after-noon = 上午場次不能在 { $time } 開始（已過中午）
+problem-afternoon-before-noon = 下午場次不能在 { $time } 結束（早於中午）
+problem-longer-than-session = 比場次（{ $minutes } 分鐘）還長，無法排出時段
+problem-outside-event-days = { $value } 不在活動日期內（{ $first } 至 { $last }）
+problem-whole-number = 須為整數
+problem-whole-minutes = 須為整數分鐘
+problem-whole-number-or-empty = 須為整數，留空表示不設上限
+problem-not-a-status = 「{ $value }」不是活動狀態
+problem-use-am-or-pm = 請選擇上午或下午

@@ -703,7 +703,7 @@ impl RulesValues {
                 text => text
                     .parse::<u32>()
                     .map(Some)
-                    .map_err(|_| bridgehub_domain::FieldError::new(field, "must be a whole number, or empty for no limit")),
+                    .map_err(|_| bridgehub_domain::FieldError::coded(field, "whole-number-or-empty", &[], "must be a whole number, or empty for no limit")),
             }
         };
         let (requests, meetings) = (cap("max_requests", &self.max_requests), cap("max_meetings", &self.max_meetings));
@@ -1186,8 +1186,10 @@ pub(crate) async fn organize_status(
     let event = id.clone();
     let result = match bridgehub_store::EventStatus::parse(&code) {
         Some(status) => run(&state.hub, move |hub| hub.set_event_status(&actor, &event, status)).await,
-        None => Err(AppError::Validation(vec![bridgehub_domain::FieldError::new(
+        None => Err(AppError::Validation(vec![bridgehub_domain::FieldError::coded(
             "status",
+            "not-a-status",
+            &[("value", code.as_str())],
             format!("\"{code}\" is not an event status"),
         )])),
     };
@@ -1220,9 +1222,11 @@ pub(crate) async fn organize_session(
             let event = id.clone();
             run(&state.hub, move |hub| hub.generate_event_slots(&actor, &event, &[template])).await
         }
-        (None, _) => Err(AppError::Validation(vec![bridgehub_domain::FieldError::new("part", "use am or pm")])),
-        (_, Err(_)) => Err(AppError::Validation(vec![bridgehub_domain::FieldError::new(
+        (None, _) => Err(AppError::Validation(vec![bridgehub_domain::FieldError::coded("part", "use-am-or-pm", &[], "use am or pm")])),
+        (_, Err(_)) => Err(AppError::Validation(vec![bridgehub_domain::FieldError::coded(
             "slot_minutes",
+            "whole-minutes",
+            &[],
             "must be a whole number of minutes",
         )])),
     };
@@ -1296,8 +1300,13 @@ pub(crate) async fn organize_tables(
         (Some(count), Ok(capacity)) => {
             run(&state.hub, move |hub| hub.add_numbered_tables(&actor, &event, &name, count, capacity)).await
         }
-        (None, _) => Err(AppError::Validation(vec![bridgehub_domain::FieldError::new("count", "must be a number from 1 to 200")])),
-        (_, Err(_)) => Err(AppError::Validation(vec![bridgehub_domain::FieldError::new("capacity", "must be a whole number")])),
+        (None, _) => Err(AppError::Validation(vec![bridgehub_domain::FieldError::coded(
+            "count",
+            "number-between",
+            &[("min", "1"), ("max", "200")],
+            "must be a number from 1 to 200",
+        )])),
+        (_, Err(_)) => Err(AppError::Validation(vec![bridgehub_domain::FieldError::coded("capacity", "whole-number", &[], "must be a whole number")])),
     };
     organize_answer_with(&state, &ctx, id, PlanView::default(), result.map(|_| "done=tables".to_owned()), SetupValues::posted(&form)).await
 }

@@ -82,6 +82,11 @@ pub(crate) fn text(locale: Locale, key: &str, args: Option<&FluentArgs<'_>>) -> 
         .unwrap_or_else(|| key.to_owned())
 }
 
+/// The message `key` in `locale` itself (no fallback), if that catalogue has it.
+pub(crate) fn text_if_any(locale: Locale, key: &str, args: Option<&FluentArgs<'_>>) -> Option<String> {
+    format(bundle_of(locale), key, args)
+}
+
 /// The message `key` with one argument.
 pub(crate) fn text1(
     locale: Locale,

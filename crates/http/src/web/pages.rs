@@ -1229,7 +1229,7 @@ pub(crate) fn field_errors(ctx: &Ctx, err: &AppError) -> Vec<(String, String)> {
     match err {
         AppError::Validation(errors) => errors
             .iter()
-            .map(|e| (e.field.clone(), e.problem.clone()))
+            .map(|e| (e.field.clone(), problem_text(ctx, e)))
             .collect(),
         other => vec![(
             other.field().unwrap_or("").to_owned(),
@@ -1239,6 +1239,22 @@ pub(crate) fn field_errors(ctx: &Ctx, err: &AppError) -> Vec<(String, String)> {
                 other.to_string()
             },
         )],
+    }
+}
+
+/// A problem in the page's language: a coded problem ([`bridgehub_domain::FieldError::code`])
+/// has a message `problem-{code}` in the Chinese catalogues; English pages, and problems
+/// without a code or a message, show the use case's own English text.
+pub(crate) fn problem_text(ctx: &Ctx, error: &bridgehub_domain::FieldError) -> String {
+    match error.code {
+        Some(code) if ctx.locale != bridgehub_domain::reference::Locale::En => {
+            let mut args = fluent_bundle::FluentArgs::new();
+            for (name, value) in &error.args {
+                args.set(*name, value.clone());
+            }
+            super::i18n::text_if_any(ctx.locale, &format!("problem-{code}"), Some(&args)).unwrap_or_else(|| error.problem.clone())
+        }
+        _ => error.problem.clone(),
     }
 }
 

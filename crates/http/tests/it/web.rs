@@ -877,6 +877,14 @@ backend_tests! {
         assert_eq!(other.get(&base).status, 403);
         let kept = app.hub.event_details(&event).expect("the event");
         assert_eq!((kept.slots.len(), kept.event.status, kept.rules), (5, bridgehub_app::EventStatus::Closed, rules), "nothing changed");
+        // On a Chinese page the problems are in Chinese too, fields named by their labels.
+        member.get(&format!("{base}?lang=zh-Hans"));
+        let reply = member.post(&format!("{base}/session"), &[("_csrf", &token), ("day", "2027-05-12"), ("part", "am"), ("starts", "13:00"), ("ends", "12:00"), ("slot_minutes", "30")]);
+        assert!(reply.status == 422 && reply.body.contains("<strong>结束</strong>: 须晚于开始时间"), "{}", reply.body);
+        let reply = member.post(&format!("{base}/session"), &[("_csrf", &token), ("day", "2027-05-12"), ("part", "am"), ("starts", "13:00"), ("ends", "15:00"), ("slot_minutes", "30")]);
+        assert!(reply.status == 422 && reply.body.contains("上午场次不能在 13:00 开始（已过中午）"), "{}", reply.body);
+        let reply = member.post(&format!("{base}/rules"), &[("_csrf", &token), ("max_meetings", "0")]);
+        assert!(reply.status == 422 && reply.body.contains("须为 1 到 128 之间的数（或留空）"), "{}", reply.body);
     }
 
     fn pages_carry_security_headers_and_speak_the_chosen_language(db) {
