@@ -564,17 +564,21 @@ impl Hub {
         let email = email.trim().to_lowercase();
         let email_key = format!("login:email:{}", token_hash(&email));
         let client_key = format!("login:client:{client_key}");
+        // Every key over its limit is waited for: the retry must pass them all.
+        let mut wait: Option<u64> = None;
         for (key, limit) in [
             (&email_key, policy.login_attempts_per_email),
             (&client_key, policy.login_attempts_per_client),
         ] {
             let window = self.store.rate_limit_peek(key, policy.login_window_secs)?;
             if window.count >= limit {
-                tracing::warn!("login rate limit reached");
-                return Err(AppError::RateLimited {
-                    retry_after_secs: window.secs_until_at_most(limit.saturating_sub(1)),
-                });
+                let secs = window.secs_until_at_most(limit.saturating_sub(1));
+                wait = Some(wait.map_or(secs, |w| w.max(secs)));
             }
+        }
+        if let Some(retry_after_secs) = wait {
+            tracing::warn!("login rate limit reached");
+            return Err(AppError::RateLimited { retry_after_secs });
         }
         let fail = || -> AppResult<AppError> {
             self.store

@@ -426,8 +426,9 @@ impl Hub {
         candidates.truncate(90);
         for org in &candidates {
             self.register_for_event(&root, &event, &crate::RegistrationInput { party: org.id.to_string(), unavailable: Vec::new() })?;
-            // About one participant in eight is busy for an hour (three slots in a row: a
-            // talk, a site visit) and says so, as participants do on their agenda.
+            // About one participant in eight is busy for three slots in a row (a talk, a site
+            // visit; across the lunch break when they fall there) and says so, as
+            // participants do on their agenda.
             if rng.u8(..8) == 0 && slots.len() >= 3 {
                 let first = rng.usize(..slots.len() - 2);
                 self.set_availability(&root, &event, org.id.as_str(), &slots[first..first + 3])?;

@@ -645,8 +645,10 @@ impl Hub {
         let (sessions, mut slots) = sessions_from(&setup.sessions)?;
         slots.extend(slots_from(&setup.slots)?);
         if slots.len() > MAX_EVENT_SLOTS {
-            return Err(invalid(
+            return Err(invalid_coded(
                 "slots",
+                "too-many-slots",
+                &[("max", &MAX_EVENT_SLOTS.to_string()), ("total", &slots.len().to_string())],
                 format!("an event may have at most {MAX_EVENT_SLOTS} slots; this would make {}", slots.len()),
             ));
         }
@@ -850,11 +852,11 @@ impl Hub {
     ) -> AppResult<Vec<Slot>> {
         let total = snapshot.slots.len() + slots.len();
         if total > MAX_EVENT_SLOTS {
-            return Err(invalid(
+            return Err(invalid_coded(
                 "slots",
-                format!(
-                    "an event may have at most {MAX_EVENT_SLOTS} slots; this would make {total}"
-                ),
+                "too-many-slots",
+                &[("max", &MAX_EVENT_SLOTS.to_string()), ("total", &total.to_string())],
+                format!("an event may have at most {MAX_EVENT_SLOTS} slots; this would make {total}"),
             ));
         }
         let event = &snapshot.event.record;

@@ -438,3 +438,4 @@ problem-whole-minutes = must be a whole number of minutes
 problem-whole-number-or-empty = must be a whole number, or empty for no limit
 problem-not-a-status = "{ $value }" is not an event status
 problem-use-am-or-pm = use am or pm
+problem-too-many-slots = an event may have at most { $max } slots; this would make { $total }

@@ -431,3 +431,4 @@ problem-whole-minutes = 须为整数分钟
 problem-whole-number-or-empty = 须为整数，留空表示不设上限
 problem-not-a-status = “{ $value }”不是活动状态
 problem-use-am-or-pm = 请选择上午或下午
+problem-too-many-slots = 一个活动最多 { $max } 个时段；这样将有 { $total } 个

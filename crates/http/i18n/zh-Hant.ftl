@@ -431,3 +431,4 @@ problem-whole-minutes = 須為整數分鐘
 problem-whole-number-or-empty = 須為整數，留空表示不設上限
 problem-not-a-status = 「{ $value }」不是活動狀態
 problem-use-am-or-pm = 請選擇上午或下午
+problem-too-many-slots = 一個活動最多 { $max } 個時段；這樣將有 { $total } 個

@@ -130,6 +130,30 @@ backend_tests! {
         }
         assert!(matches!(hub.rate_limit("directory:1.2.3.4", 3, 60).unwrap_err(), AppError::RateLimited { .. }));
         hub.rate_limit("directory:5.6.7.8", 3, 60).unwrap();
+
+        // Retry-After waits for every key over its limit. Limits 3 per address and 2 per
+        // client, a 15-minute window (a refused attempt is not counted): an address alone
+        // at 3 failures needs the rest of the fixed window and a third of a window; with
+        // the client also at its 2, the rest and a half, 150 s more.
+        let strict = Hub::with_store(db.store()).with_account_policy(AccountPolicy {
+            login_attempts_per_email: 3,
+            login_attempts_per_client: 2,
+            login_window_secs: 900,
+            ..AccountPolicy::default()
+        });
+        let wait = |err: AppError| match err {
+            AppError::RateLimited { retry_after_secs } => retry_after_secs,
+            other => panic!("{other:?}"),
+        };
+        for client in ["p", "q", "r"] {
+            assert!(matches!(strict.log_in("e1@example.org", "wrong password!!", None, client).unwrap_err(), AppError::Unauthenticated));
+        }
+        let address_only = wait(strict.log_in("e1@example.org", PASSWORD, None, "s").unwrap_err());
+        for client in ["x", "x", "y"] {
+            assert!(matches!(strict.log_in("e2@example.org", "wrong password!!", None, client).unwrap_err(), AppError::Unauthenticated));
+        }
+        let both = wait(strict.log_in("e2@example.org", PASSWORD, None, "x").unwrap_err());
+        assert!(both >= address_only + 100, "{both} s against {address_only} s");
     }
 
     fn totp_is_required_once_confirmed(db) {

@@ -324,7 +324,7 @@ pub(crate) struct UnavailableBody {
 
 /// Replace the slots a registered party cannot meet in: `{"unavailable": [slot id]}`. Keeps
 /// the registration and its feed token, and never registers (404 for a party that is not
-/// registered or has withdrawn); 422 (`unavailable[n]`) for a slot of no event, or one an
+/// registered or has withdrawn); 422 (`unavailable[n]`) for a slot not of this event, or one an
 /// organizer fixed one of the party's meetings to; 409 once the event no longer takes
 /// changes (organizers may still). Meetings already scheduled move at the next run.
 #[utoipa::path(put, path = "/api/v1/events/{id}/registrations/{party}/unavailable", tag = "events",

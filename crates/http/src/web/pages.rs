@@ -55,7 +55,15 @@ pub(crate) fn error_page(ctx: &Ctx, status: StatusCode, key: &str) -> Response {
 
 /// The page for a use case's error (status from the API's one code→status match).
 pub(crate) fn app_error(ctx: &Ctx, err: AppError) -> Response {
-    let message = err.to_string();
+    // A refused value in the page's language where the use case coded it.
+    let message = match &err {
+        AppError::Validation(errors) => errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, problem_text(ctx, e)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    };
     let status = crate::error::ApiError::from(err).into_response().status();
     let message = match status {
         StatusCode::NOT_FOUND => ctx.t("error-not-found"),

@@ -716,6 +716,7 @@ backend_tests! {
         assert!(shown.body.contains("Your availability was saved") && shown.body.contains("id=\"availability-conflicts\"") && shown.body.contains("conflict-flag"), "{}", shown.body);
         assert!(shown.body.contains(&format!("value=\"{first}\" checked>")), "{}", shown.body);
         assert!(a.get(&format!("{agenda}&lang=zh-Hans")).body.contains("我的可约时间"));
+        a.get(&format!("{agenda}&lang=en"));
 
         // Someone who does not act for A is refused; a slot of no event is refused by name;
         // neither changes what is stored.
@@ -741,6 +742,11 @@ backend_tests! {
         app.hub.fix_meeting_request(&root, &event, &request.id, Some(&first)).expect("fix");
         let reply = a.post(&format!("/events/{event}/availability"), &[("_csrf", &token), ("party", &a_org), ("unavailable", &first)]);
         assert!(reply.status == 422 && reply.body.contains("has fixed the meeting with"), "{} {}", reply.status, reply.body);
+        // The same refusal on a Chinese page, in Chinese.
+        a.get(&format!("{agenda}&lang=zh-Hans"));
+        let reply = a.post(&format!("/events/{event}/availability"), &[("_csrf", &token), ("party", &a_org), ("unavailable", &first)]);
+        assert!(reply.status == 422 && reply.body.contains("主办方已把与") && reply.body.contains(&format!("“{b_org}”")), "{}", reply.body);
+        a.get(&format!("{agenda}&lang=en"));
         assert!(registration(&a_org).unavailable.is_empty());
         app.hub.fix_meeting_request(&root, &event, &request.id, None).expect("free");
         assert_eq!(a.post(&format!("/events/{event}/availability"), &[("_csrf", &token), ("party", &a_org), ("unavailable", &first)]).status, 303);
