@@ -309,7 +309,7 @@ fn check_event(input: &EventInput) -> AppResult<()> {
     if !input.country.is_empty()
         && let Err(e) = CountryCode::parse(&input.country)
     {
-        problems.push(FieldError::new("country", e));
+        problems.push(FieldError::coded("country", "not-a-country", &[("value", input.country.as_str())], e));
     }
     if let Err(AppError::Validation(mut e)) = zone("time_zone", &input.time_zone) {
         problems.append(&mut e);
@@ -416,17 +416,23 @@ fn find_request<'a>(snapshot: &'a EventSnapshot, request_id: &str) -> AppResult<
 }
 
 /// When `earlier` must come before `later` and both are fixed to slots that do not keep
-/// that order: the problem, naming both.
-fn fixed_out_of_order(snapshot: &EventSnapshot, earlier: &MeetingRequest, later: &MeetingRequest) -> Option<String> {
+/// that order: the problem on `field`, naming both (coded `fixed-out-of-order`).
+fn fixed_out_of_order(snapshot: &EventSnapshot, field: &str, earlier: &MeetingRequest, later: &MeetingRequest) -> Option<FieldError> {
     let position = |slot: &Option<String>| slot.as_deref().and_then(|id| snapshot.slots.iter().position(|s| s.id == id));
     match (position(&earlier.fixed_slot), position(&later.fixed_slot)) {
-        (Some(first), Some(second)) if first >= second => Some(format!(
-            "\"{}\" is fixed to slot \"{}\", which is not before slot \"{}\" of \"{}\"",
-            earlier.id,
-            earlier.fixed_slot.as_deref().unwrap_or_default(),
-            later.fixed_slot.as_deref().unwrap_or_default(),
-            later.id
-        )),
+        (Some(first), Some(second)) if first >= second => {
+            let (earlier_slot, later_slot) =
+                (earlier.fixed_slot.as_deref().unwrap_or_default(), later.fixed_slot.as_deref().unwrap_or_default());
+            Some(FieldError::coded(
+                field,
+                "fixed-out-of-order",
+                &[("earlier", &earlier.id), ("earlier_slot", earlier_slot), ("later", &later.id), ("later_slot", later_slot)],
+                format!(
+                    "\"{}\" is fixed to slot \"{earlier_slot}\", which is not before slot \"{later_slot}\" of \"{}\"",
+                    earlier.id, later.id
+                ),
+            ))
+        }
         _ => None,
     }
 }
@@ -455,14 +461,14 @@ fn check_fixed_slot(snapshot: &EventSnapshot, request: &MeetingRequest, slot_id:
     fixed.fixed_slot = Some(slot_id.to_owned());
     for other in &snapshot.requests {
         let problem = if fixed.after.contains(&other.id) {
-            fixed_out_of_order(snapshot, other, &fixed)
+            fixed_out_of_order(snapshot, "slot", other, &fixed)
         } else if other.after.contains(&fixed.id) {
-            fixed_out_of_order(snapshot, &fixed, other)
+            fixed_out_of_order(snapshot, "slot", &fixed, other)
         } else {
             None
         };
         if let Some(problem) = problem {
-            return Err(invalid("slot", problem));
+            return Err(AppError::Validation(vec![problem]));
         }
     }
     for party in [&request.from_party, &request.to_party] {
@@ -525,14 +531,19 @@ fn checked_order(
         } else if !snapshot.requests.iter().any(|r| r.id == id) {
             errors.push(FieldError::coded("after", "not-a-request", &[("value", id)], format!("\"{id}\" is not a meeting request of this event")));
         } else if let Some(chain) = bridgehub_store::events::order_chain(|r| follows.get(r).copied(), id, &request.id) {
-            errors.push(FieldError::new("after", bridgehub_store::events::cycle_problem(id, &chain)));
+            errors.push(FieldError::coded(
+                "after",
+                "order-cycle",
+                &[("value", id), ("chain", &chain.join(" ← "))],
+                bridgehub_store::events::cycle_problem(id, &chain),
+            ));
         } else if let Some(problem) = snapshot
             .requests
             .iter()
             .find(|r| r.id == id)
-            .and_then(|earlier| fixed_out_of_order(snapshot, earlier, request))
+            .and_then(|earlier| fixed_out_of_order(snapshot, "after", earlier, request))
         {
-            errors.push(FieldError::new("after", problem));
+            errors.push(problem);
         } else {
             after.push(id.to_owned());
         }

@@ -439,3 +439,6 @@ problem-whole-number-or-empty = must be a whole number, or empty for no limit
 problem-not-a-status = "{ $value }" is not an event status
 problem-use-am-or-pm = use am or pm
 problem-too-many-slots = an event may have at most { $max } slots; this would make { $total }
+problem-fixed-out-of-order = "{ $earlier }" is fixed to slot "{ $earlier_slot }", which is not before slot "{ $later_slot }" of "{ $later }"
+problem-order-cycle = "{ $value }" is already held after this request ({ $chain }): the order would make a cycle
+problem-not-a-country = "{ $value }" is not an ISO 3166 country code

@@ -432,3 +432,6 @@ problem-whole-number-or-empty = 须为整数，留空表示不设上限
 problem-not-a-status = “{ $value }”不是活动状态
 problem-use-am-or-pm = 请选择上午或下午
 problem-too-many-slots = 一个活动最多 { $max } 个时段；这样将有 { $total } 个
+problem-fixed-out-of-order = “{ $earlier }”固定在时段“{ $earlier_slot }”，不早于“{ $later }”所在的时段“{ $later_slot }”
+problem-order-cycle = “{ $value }”已排在本请求之后（{ $chain }，箭头指向排在后面的请求）：此顺序会形成循环
+problem-not-a-country = “{ $value }”不是 ISO 3166 国家代码（两个字母，如 CN、VN）

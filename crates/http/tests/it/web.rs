@@ -891,6 +891,10 @@ backend_tests! {
         assert!(reply.status == 422 && reply.body.contains("上午场次不能在 13:00 开始（已过中午）"), "{}", reply.body);
         let reply = member.post(&format!("{base}/rules"), &[("_csrf", &token), ("max_meetings", "0")]);
         assert!(reply.status == 422 && reply.body.contains("须为 1 到 128 之间的数（或留空）"), "{}", reply.body);
+        let mut bad = fields.clone();
+        bad[4] = ("country", "XQ");
+        let reply = member.post("/events/new", &bad);
+        assert!(reply.status == 422 && reply.body.contains("“XQ”不是 ISO 3166 国家代码"), "{}", reply.body);
     }
 
     fn pages_carry_security_headers_and_speak_the_chosen_language(db) {
