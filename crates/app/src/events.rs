@@ -1150,10 +1150,7 @@ impl Hub {
     /// registered parties, a note of at most 2000 characters, and the organizer's rules.
     fn check_new_request(&self, snapshot: &EventSnapshot, input: &MeetingRequestInput) -> AppResult<()> {
         if input.from == input.to {
-            return Err(invalid(
-                "to",
-                "a party cannot request a meeting with itself",
-            ));
+            return Err(invalid_coded("to", "meeting-with-itself", &[], "a party cannot request a meeting with itself"));
         }
         if input.note.chars().count() > 2000 {
             return Err(invalid_coded("note", "too-long", &[("max", "2000")], "must be at most 2000 characters"));
@@ -1164,8 +1161,10 @@ impl Hub {
                 .iter()
                 .any(|r| r.party_id == *party && r.status == RegistrationStatus::Registered);
             if !registered {
-                return Err(invalid(
+                return Err(invalid_coded(
                     field,
+                    "not-registered",
+                    &[("value", party.as_str())],
                     format!("\"{party}\" is not registered for this event"),
                 ));
             }

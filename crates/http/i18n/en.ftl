@@ -442,3 +442,5 @@ problem-too-many-slots = an event may have at most { $max } slots; this would ma
 problem-fixed-out-of-order = "{ $earlier }" is fixed to slot "{ $earlier_slot }", which is not before slot "{ $later_slot }" of "{ $later }"
 problem-order-cycle = "{ $value }" is already held after this request ({ $chain }): the order would make a cycle
 problem-not-a-country = "{ $value }" is not an ISO 3166 country code
+problem-meeting-with-itself = a party cannot request a meeting with itself
+problem-not-registered = "{ $value }" is not registered for this event

@@ -435,3 +435,5 @@ problem-too-many-slots = 一个活动最多 { $max } 个时段；这样将有 { 
 problem-fixed-out-of-order = “{ $earlier }”固定在时段“{ $earlier_slot }”，不早于“{ $later }”所在的时段“{ $later_slot }”
 problem-order-cycle = “{ $value }”已排在本请求之后（{ $chain }，箭头指向排在后面的请求）：此顺序会形成循环
 problem-not-a-country = “{ $value }”不是 ISO 3166 国家代码（两个字母，如 CN、VN）
+problem-meeting-with-itself = 不能向自己发起会面请求
+problem-not-registered = “{ $value }”尚未报名本活动

@@ -435,3 +435,5 @@ problem-too-many-slots = 一個活動最多 { $max } 個時段；這樣將有 { 
 problem-fixed-out-of-order = 「{ $earlier }」固定在時段「{ $earlier_slot }」，不早於「{ $later }」所在的時段「{ $later_slot }」
 problem-order-cycle = 「{ $value }」已排在本請求之後（{ $chain }，箭頭指向排在後面的請求）：此順序會形成循環
 problem-not-a-country = 「{ $value }」不是 ISO 3166 國家代碼（兩個字母，如 CN、VN）
+problem-meeting-with-itself = 不能向自己發起會面請求
+problem-not-registered = 「{ $value }」尚未報名本活動
