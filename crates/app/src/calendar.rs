@@ -242,11 +242,8 @@ impl Hub {
             )));
         }
         let mut agenda = self.agenda_of(&snapshot, party, viewer_tz)?;
-        let registered = snapshot
-            .registrations
-            .iter()
-            .any(|r| r.party_id == party && r.status == RegistrationStatus::Registered);
-        agenda.availability_editable = registered && crate::events::may_register(&snapshot, actor);
+        agenda.availability_editable =
+            crate::events::is_registered(&snapshot, party) && crate::events::may_register(&snapshot, actor);
         Ok(agenda)
     }
 

@@ -382,7 +382,6 @@ fn require_organizer(actor: &Actor, snapshot: &EventSnapshot) -> AppResult<()> {
     }
 }
 
-/// The event's meeting request `request_id`.
 /// An event's details from its snapshot.
 fn details_of(s: EventSnapshot) -> EventDetails {
     EventDetails {
@@ -408,6 +407,55 @@ fn details_of(s: EventSnapshot) -> EventDetails {
     }
 }
 
+/// Whether `party` is registered for the event (and has not withdrawn).
+pub(crate) fn is_registered(snapshot: &EventSnapshot, party: &str) -> bool {
+    snapshot.registrations.iter().any(|r| r.party_id == party && r.status == RegistrationStatus::Registered)
+}
+
+/// The registrations `viewer` may see: every one for an organizer, else those of the
+/// parties the viewer acts for.
+fn visible_registrations(snapshot: &EventSnapshot, viewer: &Actor, organizer: bool) -> Vec<Registration> {
+    snapshot.registrations.iter().filter(|r| organizer || viewer.acts_for(&r.party_id)).cloned().collect()
+}
+
+/// The meeting requests `viewer` may see: every one for an organizer, else those sent or
+/// received by the parties the viewer acts for.
+fn visible_requests(requests: Vec<MeetingRequest>, viewer: &Actor, organizer: bool) -> Vec<MeetingRequest> {
+    requests
+        .into_iter()
+        .filter(|r| organizer || viewer.acts_for(&r.from_party) || viewer.acts_for(&r.to_party))
+        .collect()
+}
+
+/// A new registration of `party` (of `kind`) by `actor`, with its own feed token.
+fn new_registration(event_id: &str, party: &str, kind: &str, unavailable: Vec<String>, actor: &Actor) -> AppResult<Registration> {
+    Ok(Registration {
+        id: new_id("reg"),
+        event_id: event_id.to_owned(),
+        party_id: party.to_owned(),
+        party_kind: kind.to_owned(),
+        unavailable,
+        status: RegistrationStatus::Registered,
+        feed_token: feed_token()?,
+        registered_by: actor.user_id.clone(),
+    })
+}
+
+/// An event may have at most [`MAX_EVENT_SLOTS`] slots (field `slots`); `total` is what it
+/// would have.
+fn check_slot_count(total: usize) -> AppResult<()> {
+    if total > MAX_EVENT_SLOTS {
+        return Err(invalid_coded(
+            "slots",
+            "too-many-slots",
+            &[("max", &MAX_EVENT_SLOTS.to_string()), ("total", &total.to_string())],
+            format!("an event may have at most {MAX_EVENT_SLOTS} slots; this would make {total}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The event's meeting request `request_id`.
 fn find_request<'a>(snapshot: &'a EventSnapshot, request_id: &str) -> AppResult<&'a MeetingRequest> {
     snapshot.requests.iter().find(|r| r.id == request_id).ok_or_else(|| AppError::NotFound {
         kind: "meeting request",
@@ -655,18 +703,11 @@ impl Hub {
         check_event(&setup.event)?;
         let (sessions, mut slots) = sessions_from(&setup.sessions)?;
         slots.extend(slots_from(&setup.slots)?);
-        if slots.len() > MAX_EVENT_SLOTS {
-            return Err(invalid_coded(
-                "slots",
-                "too-many-slots",
-                &[("max", &MAX_EVENT_SLOTS.to_string()), ("total", &slots.len().to_string())],
-                format!("an event may have at most {MAX_EVENT_SLOTS} slots; this would make {}", slots.len()),
-            ));
-        }
+        check_slot_count(slots.len())?;
         check_slot_days(&setup.event.starts_on, &setup.event.ends_on, &slots)?;
         let tables = tables_from(&setup.tables)?;
         if let Some(rules) = &setup.rules {
-            check_rules(rules)?;
+            check_rule_caps(rules)?;
         }
         let event = self.create_event(actor, &setup.event)?;
         let id = event.record.id.clone();
@@ -758,17 +799,12 @@ impl Hub {
     pub fn event_view(&self, viewer: Option<&Actor>, event_id: &str) -> AppResult<EventView> {
         let mut snapshot = self.snapshot(event_id)?;
         let organizer = viewer.is_some_and(|actor| organizes(actor, &snapshot));
-        let sees = |party: &str| organizer || viewer.is_some_and(|actor| actor.acts_for(party));
-        let registrations = match viewer {
-            None => Vec::new(),
-            Some(_) => snapshot.registrations.iter().filter(|r| sees(&r.party_id)).cloned().collect(),
-        };
-        let requests = match viewer {
-            None => Vec::new(),
-            Some(_) => std::mem::take(&mut snapshot.requests)
-                .into_iter()
-                .filter(|r| sees(&r.from_party) || sees(&r.to_party))
-                .collect(),
+        let (registrations, requests) = match viewer {
+            None => (Vec::new(), Vec::new()),
+            Some(actor) => (
+                visible_registrations(&snapshot, actor, organizer),
+                visible_requests(std::mem::take(&mut snapshot.requests), actor, organizer),
+            ),
         };
         Ok(EventView { details: details_of(snapshot), organizer, registrations, requests })
     }
@@ -823,7 +859,7 @@ impl Hub {
     ) -> AppResult<EventRules> {
         let snapshot = self.snapshot(event_id)?;
         require_organizer(actor, &snapshot)?;
-        check_rules(rules)?;
+        check_rule_caps(rules)?;
         self.store.set_event_rules(event_id, rules)?;
         Ok(rules.clone())
     }
@@ -861,15 +897,7 @@ impl Hub {
         sessions: &[EventSession],
         slots: &[Slot],
     ) -> AppResult<Vec<Slot>> {
-        let total = snapshot.slots.len() + slots.len();
-        if total > MAX_EVENT_SLOTS {
-            return Err(invalid_coded(
-                "slots",
-                "too-many-slots",
-                &[("max", &MAX_EVENT_SLOTS.to_string()), ("total", &total.to_string())],
-                format!("an event may have at most {MAX_EVENT_SLOTS} slots; this would make {total}"),
-            ));
-        }
+        check_slot_count(snapshot.slots.len() + slots.len())?;
         let event = &snapshot.event.record;
         check_slot_days(&event.starts_on, &event.ends_on, slots)?;
         self.store.add_event_slots(&event.id, sessions, slots)?;
@@ -928,16 +956,7 @@ impl Hub {
             ));
         };
         let unavailable = checked_unavailable(&snapshot, &input.party, &input.unavailable)?;
-        let registration = Registration {
-            id: new_id("reg"),
-            event_id: event_id.to_owned(),
-            party_id: input.party.clone(),
-            party_kind: kind.code().to_owned(),
-            unavailable,
-            status: RegistrationStatus::Registered,
-            feed_token: feed_token()?,
-            registered_by: actor.user_id.clone(),
-        };
+        let registration = new_registration(event_id, &input.party, kind.code(), unavailable, actor)?;
         Ok(self.store.upsert_registration(&registration)?)
     }
 
@@ -959,7 +978,7 @@ impl Hub {
         }
         require_open(&snapshot, actor)?;
         let not_registered = || AppError::NotFound { kind: "registration", id: party.to_owned() };
-        if !snapshot.registrations.iter().any(|r| r.party_id == party && r.status == RegistrationStatus::Registered) {
+        if !is_registered(&snapshot, party) {
             return Err(not_registered());
         }
         let unavailable = checked_unavailable(&snapshot, party, unavailable)?;
@@ -1002,12 +1021,7 @@ impl Hub {
         event_id: &str,
     ) -> AppResult<Vec<Registration>> {
         let snapshot = self.snapshot(event_id)?;
-        let organizer = organizes(actor, &snapshot);
-        Ok(snapshot
-            .registrations
-            .into_iter()
-            .filter(|r| organizer || actor.acts_for(&r.party_id))
-            .collect())
+        Ok(visible_registrations(&snapshot, actor, organizes(actor, &snapshot)))
     }
 
     /// Asks another registered party for a meeting, under the organizer's rules.
@@ -1061,11 +1075,7 @@ impl Hub {
         require_open(&snapshot, actor)?;
         let mut registrations: Vec<Registration> = Vec::new();
         for (field, party) in [("from", &line.from), ("to", &line.to)] {
-            let registered = snapshot
-                .registrations
-                .iter()
-                .any(|r| r.party_id == *party && r.status == RegistrationStatus::Registered);
-            if registered {
+            if is_registered(&snapshot, party) {
                 continue;
             }
             // A party that withdrew stays withdrawn: an import does not undo that.
@@ -1075,16 +1085,7 @@ impl Hub {
             let Some((_, kind)) = self.store.party_kinds(&[party.as_str()])?.into_iter().next() else {
                 return Err(invalid(field, format!("\"{party}\" is not an organization or person of this hub")));
             };
-            let registration = Registration {
-                id: new_id("reg"),
-                event_id: event_id.to_owned(),
-                party_id: party.clone(),
-                party_kind: kind.code().to_owned(),
-                unavailable: Vec::new(),
-                status: RegistrationStatus::Registered,
-                feed_token: feed_token()?,
-                registered_by: actor.user_id.clone(),
-            };
+            let registration = new_registration(event_id, party, kind.code(), Vec::new(), actor)?;
             snapshot.registrations.retain(|r| r.party_id != *party);
             snapshot.registrations.push(registration.clone());
             registrations.push(registration);
@@ -1156,11 +1157,7 @@ impl Hub {
             return Err(invalid_coded("note", "too-long", &[("max", "2000")], "must be at most 2000 characters"));
         }
         for (field, party) in [("from", &input.from), ("to", &input.to)] {
-            let registered = snapshot
-                .registrations
-                .iter()
-                .any(|r| r.party_id == *party && r.status == RegistrationStatus::Registered);
-            if !registered {
+            if !is_registered(snapshot, party) {
                 return Err(invalid_coded(
                     field,
                     "not-registered",
@@ -1272,11 +1269,7 @@ impl Hub {
     ) -> AppResult<Vec<MeetingRequest>> {
         let snapshot = self.snapshot(event_id)?;
         let organizer = organizes(actor, &snapshot);
-        Ok(snapshot
-            .requests
-            .into_iter()
-            .filter(|r| organizer || actor.acts_for(&r.from_party) || actor.acts_for(&r.to_party))
-            .collect())
+        Ok(visible_requests(snapshot.requests, actor, organizer))
     }
 
     /// Accepts or declines (the requested side) or cancels (the requesting side) a
@@ -1325,11 +1318,6 @@ impl Hub {
         Ok(self
             .store
             .set_request_status(event_id, request_id, status)?)
-    }
-
-    /// Whether the actor organizes the event (administrators organize every event).
-    pub fn organizes_event(&self, actor: &Actor, event_id: &str) -> AppResult<bool> {
-        Ok(organizes(actor, &self.snapshot(event_id)?))
     }
 
     /// Every meeting of the event (organizers only), confirmed and cancelled.
@@ -1478,8 +1466,8 @@ fn tables_from(inputs: &[TableInput]) -> AppResult<Vec<EventTable>> {
 }
 
 /// Caps, when set, allow at least one request or meeting (`max_meetings` at most the
-/// slots an event may have).
-fn check_rules(rules: &EventRules) -> AppResult<()> {
+/// slots an event may have). (`Hub::check_rules` checks a request against the rules.)
+fn check_rule_caps(rules: &EventRules) -> AppResult<()> {
     if let Some(cap) = rules.max_requests
         && !(1..=10_000).contains(&cap)
     {
