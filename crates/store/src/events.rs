@@ -677,6 +677,14 @@ pub(crate) fn add_slots(
     Ok(())
 }
 
+/// Locks the event's row until the transaction ends (PostgreSQL; SQLite has one writer
+/// anyway), so that a check of what the event holds and the write it allows are not
+/// interleaved with another writer's.
+fn lock_event(db: &mut dyn EventDb, event_id: &str) -> Result<()> {
+    db.exec("UPDATE events SET version = version WHERE id = $1", &[t(event_id)])?;
+    Ok(())
+}
+
 pub(crate) fn add_tables(
     db: &mut dyn EventDb,
     event_id: &str,
@@ -686,7 +694,7 @@ pub(crate) fn add_tables(
     // Names are unique within an event (participants find their table by it). The event's
     // row is locked first, so that two organizers adding tables at the same moment cannot
     // both take a name: the second waits, reads the first's tables and is refused.
-    db.exec("UPDATE events SET version = version WHERE id = $1", &[t(event_id)])?;
+    lock_event(db, event_id)?;
     let mut names = std::collections::HashSet::new();
     for row in db.rows("SELECT name FROM event_tables WHERE event_id = $1", &[t(event_id)])? {
         names.insert(row[0].text()?);
@@ -755,14 +763,17 @@ pub(crate) fn upsert_registration(db: &mut dyn EventDb, r: &Registration) -> Res
             t(&now),
         ],
     )?;
+    registration_of(db, &r.event_id, &r.party_id)?
+        .ok_or_else(|| StoreError::Decode("stored registration vanished".into()))
+}
+
+/// The registration of `party_id` at the event, if any.
+fn registration_of(db: &mut dyn EventDb, event_id: &str, party_id: &str) -> Result<Option<Registration>> {
     let rows = db.rows(
         &format!("SELECT {REGISTRATION_COLUMNS} FROM event_registrations WHERE event_id = $1 AND party_id = $2"),
-        &[t(&r.event_id), t(&r.party_id)],
+        &[t(event_id), t(party_id)],
     )?;
-    rows.first()
-        .map(|row| registration_row(row))
-        .transpose()?
-        .ok_or_else(|| StoreError::Decode("stored registration vanished".into()))
+    rows.first().map(|row| registration_row(row)).transpose()
 }
 
 pub(crate) fn set_registration_unavailable(
@@ -780,11 +791,7 @@ pub(crate) fn set_registration_unavailable(
     if changed == 0 {
         return Ok(None);
     }
-    let rows = db.rows(
-        &format!("SELECT {REGISTRATION_COLUMNS} FROM event_registrations WHERE event_id = $1 AND party_id = $2"),
-        &[t(event_id), t(party_id)],
-    )?;
-    rows.first().map(|row| registration_row(row)).transpose()
+    registration_of(db, event_id, party_id)
 }
 
 pub(crate) fn registration_by_token(
@@ -950,7 +957,7 @@ pub(crate) fn set_request_order(
     // organizers saving at the same moment cannot store a cycle between them: the event's
     // row is locked first (PostgreSQL; SQLite has one writer anyway), so a second order
     // waits and then reads the first.
-    db.exec("UPDATE events SET version = version WHERE id = $1", &[t(event_id)])?;
+    lock_event(db, event_id)?;
     let mut follows: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
     for row in db.rows("SELECT id, after_requests FROM meeting_requests WHERE event_id = $1", &[t(event_id)])? {
         let list: Vec<String> = serde_json::from_str(&row[1].text()?)

@@ -1,8 +1,8 @@
 //! Event pages: list, detail (register, request meetings, answer requests), and a party's
 //! agenda with every meeting in the event's time zone and in the viewer's, plus the
-//! calendar subscription link; creating an event; for organizers, its status, slots and
-//! tables, the meeting requests with their fixed slots, sessions and order, and the
-//! scheduler. Event rules, single slots and unavailable slots are in the API and CLI.
+//! calendar subscription link and the party's unavailable slots; creating an event; for
+//! organizers, its status, sessions, single slots, tables and rules, the meeting requests
+//! with their fixed slots, sessions and order, and the scheduler.
 
 use askama::Template;
 use axum::Extension;
@@ -826,9 +826,13 @@ async fn organize_page(
             .iter()
             .map(|r| (r.id.as_str(), (r.from_party.clone(), r.to_party.clone())))
             .collect();
-        let scheduled = |r: &bridgehub_store::MeetingRequest| {
-            meetings.iter().any(|m| m.request_id == r.id && m.status == bridgehub_store::MeetingStatus::Confirmed)
-        };
+        // Where the latest schedule holds each request, found once for the filters and rows.
+        let held: std::collections::HashMap<&str, &str> = meetings
+            .iter()
+            .filter(|m| m.status == bridgehub_store::MeetingStatus::Confirmed)
+            .map(|m| (m.request_id.as_str(), m.slot_id.as_str()))
+            .collect();
+        let scheduled = |r: &bridgehub_store::MeetingRequest| held.contains_key(r.id.as_str());
         let counts: Vec<(PlanFilter, usize)> = PlanFilter::ALL
             .into_iter()
             .map(|f| (f, requests.iter().filter(|r| f.keeps(r, scheduled(r))).count()))
@@ -846,11 +850,7 @@ async fn organize_page(
                 to: name(&r.to_party),
                 priority: c.t(&format!("priority-{}", r.priority.code())),
                 status: c.vocab("request-status", r.status.code()),
-                scheduled: meetings
-                    .iter()
-                    .find(|m| m.request_id == r.id && m.status == bridgehub_store::MeetingStatus::Confirmed)
-                    .and_then(|m| labels.get(m.slot_id.as_str()).cloned())
-                    .unwrap_or_default(),
+                scheduled: held.get(r.id.as_str()).and_then(|slot| labels.get(slot).cloned()).unwrap_or_default(),
                 fixed_slot: r.fixed_slot.clone().unwrap_or_default(),
                 session: r.session.map(|p| p.code().to_owned()).unwrap_or_default(),
                 after_ids: r.after.join(", "),
@@ -1081,21 +1081,21 @@ impl EventForm {
     }
 
     /// The use case's input, or the fields whose codes are unknown.
-    fn input(&self) -> Result<bridgehub_app::EventInput, Vec<(String, String)>> {
+    fn input(&self) -> Result<bridgehub_app::EventInput, AppError> {
         let mut errors = Vec::new();
         let kind = bridgehub_store::EventKind::parse(&self.kind);
         if kind.is_none() {
-            errors.push(("kind".to_owned(), format!("\"{}\" is not a kind of event", self.kind)));
+            errors.push(bridgehub_domain::FieldError::new("kind", format!("\"{}\" is not a kind of event", self.kind)));
         }
         let status = match self.status.as_str() {
             "" => None,
-            code => {
-                let status = bridgehub_store::EventStatus::parse(code);
-                if status.is_none() {
-                    errors.push(("status".to_owned(), format!("\"{code}\" is not an event status")));
+            code => match status_field(code) {
+                Ok(status) => Some(status),
+                Err(problem) => {
+                    errors.push(problem);
+                    None
                 }
-                status
-            }
+            },
         };
         match kind {
             Some(kind) if errors.is_empty() => Ok(bridgehub_app::EventInput {
@@ -1110,9 +1110,16 @@ impl EventForm {
                 description: self.description.clone(),
                 status,
             }),
-            _ => Err(errors),
+            _ => Err(AppError::Validation(errors)),
         }
     }
+}
+
+/// An event status from a form field (field `status`, coded `not-a-status`).
+fn status_field(code: &str) -> Result<bridgehub_store::EventStatus, bridgehub_domain::FieldError> {
+    bridgehub_store::EventStatus::parse(code).ok_or_else(|| {
+        bridgehub_domain::FieldError::coded("status", "not-a-status", &[("value", code)], format!("\"{code}\" is not an event status"))
+    })
 }
 
 #[derive(Template)]
@@ -1158,7 +1165,10 @@ pub(crate) async fn create_event(State(state): State<AppState>, Extension(ctx): 
     let form = EventForm::from_form(&FormData::parse(&body));
     let input = match form.input() {
         Ok(input) => input,
-        Err(errors) => return event_form_page(&ctx, form, errors),
+        Err(err) => {
+            let errors = super::pages::field_errors(&ctx, &err);
+            return event_form_page(&ctx, form, errors);
+        }
     };
     let actor = viewer.actor();
     match run(&state.hub, move |hub| hub.create_event(&actor, &input)).await {
@@ -1184,14 +1194,9 @@ pub(crate) async fn organize_status(
     let code = FormData::parse(&body).get("status");
     let actor = viewer.actor();
     let event = id.clone();
-    let result = match bridgehub_store::EventStatus::parse(&code) {
-        Some(status) => run(&state.hub, move |hub| hub.set_event_status(&actor, &event, status)).await,
-        None => Err(AppError::Validation(vec![bridgehub_domain::FieldError::coded(
-            "status",
-            "not-a-status",
-            &[("value", code.as_str())],
-            format!("\"{code}\" is not an event status"),
-        )])),
+    let result = match status_field(&code) {
+        Ok(status) => run(&state.hub, move |hub| hub.set_event_status(&actor, &event, status)).await,
+        Err(problem) => Err(AppError::Validation(vec![problem])),
     };
     organize_answer(&state, &ctx, id, PlanView::default(), result.map(|_| "done=status".to_owned())).await
 }

@@ -57,9 +57,9 @@ pub(crate) fn error_page(ctx: &Ctx, status: StatusCode, key: &str) -> Response {
 pub(crate) fn app_error(ctx: &Ctx, err: AppError) -> Response {
     // A refused value in the page's language where the use case coded it.
     let message = match &err {
-        AppError::Validation(errors) => errors
-            .iter()
-            .map(|e| format!("{}: {}", e.field, problem_text(ctx, e)))
+        AppError::Validation(_) => field_errors(ctx, &err)
+            .into_iter()
+            .map(|(field, problem)| format!("{field}: {problem}"))
             .collect::<Vec<_>>()
             .join("; "),
         other => other.to_string(),

@@ -129,7 +129,6 @@ fn is_unique_violation(err: &postgres::Error) -> bool {
         .is_some_and(|db| *db.code() == postgres::error::SqlState::UNIQUE_VIOLATION)
 }
 
-
 /// Inserts the tie an accepted introduction makes, with its change-log row.
 fn insert_tie(client: &mut impl GenericClient, tie: &Tie, now: &str) -> Result<()> {
     let date = tie.date.to_string();
@@ -413,6 +412,7 @@ impl AccountStore for PgStore {
             Ok(slide.window(counts.0, counts.1))
         })
     }
+
     fn insert_introduction(
         &self,
         i: &IntroductionRecord,
