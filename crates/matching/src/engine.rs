@@ -6,7 +6,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use bridgehub_domain::{CountryCode, Date, LangTag, Listing};
-use bridgehub_search::{analyze, dot, LexicalIndex, SearchError, SearchKind, VectorIndex};
+use bridgehub_search::{analyze, codes, dot, Code, LexicalIndex, SearchError, SearchKind, VectorIndex};
+
+use crate::codes::CodeIndex;
 
 use crate::language_sums::{centre_unit, LanguageSums, Means};
 use crate::latent::LatentIndex;
@@ -92,12 +94,19 @@ pub struct Engine {
     lexical: LexicalIndex,
     vectors: VectorIndex,
     latent: LatentIndex,
+    /// Names and codes of each listing (acronyms, model numbers, ...).
+    codes: CodeIndex,
     /// One shared copy per owner.
     owners: HashMap<String, Arc<Owner>>,
     n_embeddings: usize,
     /// Sum of the embeddings of each listing language, and their number: the language's
     /// mean vector, removed before comparing texts across languages.
     language_sums: LanguageSums,
+}
+
+/// The names and codes of a listing's title and body.
+pub(crate) fn listing_codes(listing: &Listing) -> Vec<Code> {
+    codes(&format!("{}\n{}", listing.title, listing.body))
 }
 
 /// The text a listing is matched on.
@@ -120,6 +129,7 @@ impl Engine {
             lexical: LexicalIndex::new()?,
             vectors: VectorIndex::new(dim),
             latent: LatentIndex::new(),
+            codes: CodeIndex::default(),
             owners: HashMap::new(),
             n_embeddings: 0,
             language_sums: LanguageSums::default(),
@@ -149,6 +159,7 @@ impl Engine {
             self.lexical.add(key, &terms)?;
         }
         self.forget_language_sums(key);
+        self.codes.set(key, &listing_codes(&item.listing));
         if let Some(terms) = &item.latent {
             self.latent.set(key, item.listing.language.as_str(), terms);
         }
@@ -192,6 +203,7 @@ impl Engine {
     pub fn remove(&mut self, id: &str) {
         if let Some(key) = self.by_id.remove(id) {
             self.lexical.remove(key);
+            self.codes.remove(key);
             self.forget_language_sums(key);
             if self.vectors.contains(key) {
                 self.vectors.remove(key);
@@ -269,7 +281,7 @@ impl Engine {
             listings: self.by_id.len(),
             with_embeddings: self.n_embeddings,
             with_latent_terms: self.latent.len(),
-            memory_bytes: text_bytes + self.vectors.memory_bytes() + self.latent.memory_bytes() + self.lexical.memory_bytes(),
+            memory_bytes: text_bytes + self.vectors.memory_bytes() + self.latent.memory_bytes() + self.codes.memory_bytes() + self.lexical.memory_bytes(),
             vector_search: self.vectors.search_kind(),
         }
     }
@@ -362,8 +374,9 @@ impl Engine {
                 let c = self.entries[candidate as usize].as_ref()?;
                 let lexical = lexical.get(&candidate).map(|s| if max_lexical > 0.0 { f64::from(s / max_lexical) } else { 0.0 }).unwrap_or(0.0);
                 let latent = latent_cos.zip(latent_value);
-                let signals = Signals { semantic: similarity.map(|(cos, _)| cos), semantic_value, lexical, latent };
-                let parts = score::contributions(q, c, &signals, config);
+                let codes = if config.mode == Mode::Full { self.codes.shared(key, candidate) } else { None };
+                let signals = Signals { semantic: similarity.map(|(cos, _)| cos), semantic_value, lexical, latent, codes };
+                let parts = score::contributions(q, c, signals, config);
                 let extra = boost
                     .and_then(|network| score::thin_tie_value(q.owner.country, c.owner.country, network, config.thin_tie_boost))
                     .map_or(0.0, |(_, _, contribution)| contribution);
@@ -381,7 +394,7 @@ impl Engine {
         let mut matches: Vec<Match> = ranked
             .into_iter()
             .map(|(_, c, parts)| {
-                let mut m = score::explain(q, c, parts, config);
+                let mut m = score::explain(q, c, parts, config, &self.codes);
                 if let Some(network) = boost {
                     score::thin_tie_boost(&mut m, q.owner.country, c.owner.country, network, config.thin_tie_boost);
                 }

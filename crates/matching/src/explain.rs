@@ -14,6 +14,10 @@ pub enum Signal {
     Latent,
     /// BM25 score of the shared terms, relative to the best candidate.
     Lexical,
+    /// Names and codes both texts hold (acronyms, model and standard numbers, Latin words
+    /// in texts of other scripts), which read the same in any language; rarer ones count
+    /// more.
+    Codes,
     /// Sectors both listings name.
     Sector,
     /// Categories that go together (a distributor wanted ↔ distribution offered).
@@ -35,6 +39,7 @@ impl Signal {
             Signal::Semantic => "semantic",
             Signal::Latent => "latent",
             Signal::Lexical => "lexical",
+            Signal::Codes => "codes",
             Signal::Sector => "sector",
             Signal::Category => "category",
             Signal::Language => "language",
@@ -182,6 +187,11 @@ pub(crate) fn similarity_reason(signal: Signal, value: f64, contribution: f64) -
         format!("{label} {value:.2}")
     });
     Reason { signal, value, contribution, en, zh, zh_hant }
+}
+
+pub(crate) fn codes_reason(names: &[&str], value: f64, contribution: f64) -> Reason {
+    let (zh, zh_hant) = both(|script| format!("{}{}", script.pick("共同的名称和代码：", "共同的名稱和代碼："), names.join("、")));
+    Reason { signal: Signal::Codes, value, contribution, en: format!("Both name {}", names.join(", ")), zh, zh_hant }
 }
 
 fn region_name(country: CountryCode, locale: Locale) -> String {

@@ -18,6 +18,7 @@
 
 #![warn(missing_docs)]
 
+mod codes;
 mod engine;
 mod explain;
 mod language_sums;

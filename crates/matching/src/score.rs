@@ -3,6 +3,7 @@
 
 use bridgehub_domain::{Category, CountryCode, GroupCode, LangTag, Listing, Sector};
 
+use crate::codes::{CodeIndex, Shared};
 use crate::engine::Entry;
 use crate::explain::{self, LineLanguage, Reason, Signal};
 
@@ -28,6 +29,9 @@ pub struct MatchConfig {
     pub latent: f64,
     /// Weight of the lexical score.
     pub lexical: f64,
+    /// Weight of shared names and codes (acronyms, model numbers, Latin words in texts of
+    /// other scripts: tokens that read the same in any language).
+    pub codes: f64,
     /// Weight of sector overlap.
     pub sector: f64,
     /// Weight of category compatibility.
@@ -59,6 +63,7 @@ impl Default for MatchConfig {
             semantic: 0.35,
             latent: 0.35,
             lexical: 0.05,
+            codes: 0.15,
             sector: 0.10,
             category: 0.05,
             language: 0.05,
@@ -126,6 +131,8 @@ pub(crate) struct Signals {
     /// Language-centred latent-term cosine (shown in the reason) and its value scaled
     /// within the pool.
     pub(crate) latent: Option<(f64, f64)>,
+    /// The names and codes both texts hold.
+    pub(crate) codes: Option<Shared>,
 }
 
 /// What each signal adds for one candidate: numbers, plus what its reason names. Ranking
@@ -138,6 +145,8 @@ pub(crate) struct Contributions {
     latent: Option<(f64, f64)>,
     /// Relative BM25 and contribution.
     lexical: Option<(f64, f64)>,
+    /// Shared names and codes, and their contribution.
+    codes: Option<(Shared, f64)>,
     /// Shared sectors, overlap and contribution.
     sector: Option<(Vec<Sector>, f64, f64)>,
     /// Category fit and contribution.
@@ -155,8 +164,8 @@ enum TargetHit {
     Group(GroupCode),
 }
 
-pub(crate) fn contributions(query: &Entry, candidate: &Entry, signals: &Signals, config: &MatchConfig) -> Contributions {
-    let mut c = Contributions { semantic: None, latent: None, lexical: None, sector: None, category: None, language: None, targets: None, total: 0.0 };
+pub(crate) fn contributions(query: &Entry, candidate: &Entry, signals: Signals, config: &MatchConfig) -> Contributions {
+    let mut c = Contributions { semantic: None, latent: None, lexical: None, codes: None, sector: None, category: None, language: None, targets: None, total: 0.0 };
     let use_semantic = matches!(config.mode, Mode::Full | Mode::SemanticOnly);
     let use_latent = matches!(config.mode, Mode::Full | Mode::LatentOnly);
     let use_lexical = matches!(config.mode, Mode::Full | Mode::LexicalOnly);
@@ -182,6 +191,13 @@ pub(crate) fn contributions(query: &Entry, candidate: &Entry, signals: &Signals,
         let contribution = config.lexical * signals.lexical;
         c.total += contribution;
         c.lexical = Some((signals.lexical, contribution));
+    }
+    if use_structure
+        && let Some(shared) = signals.codes
+    {
+        let contribution = config.codes * shared.value;
+        c.total += contribution;
+        c.codes = Some((shared, contribution));
     }
     if use_structure {
         let (overlap, shared) = sector_overlap(&query.listing.sectors, &candidate.listing.sectors);
@@ -209,7 +225,7 @@ pub(crate) fn contributions(query: &Entry, candidate: &Entry, signals: &Signals,
 }
 
 /// The match with its reasons and lines.
-pub(crate) fn explain(query: &Entry, candidate: &Entry, contributions: Contributions, config: &MatchConfig) -> Match {
+pub(crate) fn explain(query: &Entry, candidate: &Entry, contributions: Contributions, config: &MatchConfig, codes: &CodeIndex) -> Match {
     let mut reasons: Vec<Reason> = Vec::new();
     if let Some((cos, contribution)) = contributions.semantic {
         reasons.push(explain::similarity_reason(Signal::Semantic, cos, contribution));
@@ -219,6 +235,10 @@ pub(crate) fn explain(query: &Entry, candidate: &Entry, contributions: Contribut
     }
     if let Some((value, contribution)) = contributions.lexical {
         reasons.push(explain::similarity_reason(Signal::Lexical, value, contribution));
+    }
+    if let Some((shared, contribution)) = &contributions.codes {
+        let names: Vec<&str> = shared.ids.iter().take(5).map(|id| codes.display(*id)).collect();
+        reasons.push(explain::codes_reason(&names, shared.value, *contribution));
     }
     if let Some((shared, overlap, contribution)) = &contributions.sector {
         reasons.push(explain::sector_reason(shared, *overlap, *contribution));

@@ -55,9 +55,75 @@ pub fn analyze(text: &str, language: &str) -> Vec<String> {
     terms
 }
 
+/// A name or code in a text that reads the same in any language: an acronym (`ISM`,
+/// `BIMCO`), a model or standard number (`A320neo`, `IP67`, `CO2`), or, in a text written
+/// mostly in another script, a word in Latin letters (`Kafka` in a Korean text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Code {
+    /// Lowercased: what two texts are compared on.
+    pub key: String,
+    /// As first written in the text.
+    pub display: String,
+}
+
+/// The names and codes of `text` (see [`Code`]), each once, in order of appearance.
+/// Words are charabia's; a code is made of ASCII letters and digits, at least two
+/// characters, not only digits (years and quantities coincide by chance), and either
+/// holds a digit and a letter, or two capitals, or is a Latin word in a text whose words
+/// are mostly in another script (by letters). Such tokens survive translation, so two texts in
+/// different languages that share rare ones very likely speak of the same thing.
+pub fn codes(text: &str) -> Vec<Code> {
+    let words: Vec<(charabia::Script, &str)> = text
+        .tokenize()
+        .filter(|t| t.is_word())
+        .filter_map(|t| text.get(t.byte_start..t.byte_end).map(|original| (t.script, original)))
+        .collect();
+    let letters = |word: &str| word.chars().filter(|c| c.is_alphabetic()).count();
+    let latin: usize = words.iter().filter(|(script, _)| *script == charabia::Script::Latin).map(|(_, w)| letters(w)).sum();
+    let all: usize = words.iter().map(|(_, w)| letters(w)).sum();
+    // Fewer than half the letters Latin: the text is in another script, and every Latin
+    // word in it was written as is (a product, a standard, a place's Latin name).
+    let other_script = latin * 2 < all;
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for (_, word) in words {
+        if word.len() < 2 || !word.bytes().all(|b| b.is_ascii_alphanumeric()) || word.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let digit = word.bytes().any(|b| b.is_ascii_digit());
+        let capitals = word.bytes().filter(u8::is_ascii_uppercase).count();
+        if (digit || capitals >= 2 || other_script) && seen.insert(word.to_ascii_lowercase()) {
+            out.push(Code { key: word.to_ascii_lowercase(), display: word.to_owned() });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn keys(text: &str) -> Vec<String> {
+        codes(text).into_iter().map(|c| c.key).collect()
+    }
+
+    #[test]
+    fn codes_are_acronyms_model_numbers_and_latin_words_in_other_scripts() {
+        assert_eq!(
+            keys("Gestion technique sous certification ISM, ISPS et ISO 9001 ; contrats BIMCO SHIPMAN, A320neo et IP67 en 2027."),
+            vec!["ism", "isps", "iso", "bimco", "shipman", "a320neo", "ip67"]
+        );
+        // Ordinary capitalised words of a Latin-script text are not codes.
+        assert!(keys("Kho lạnh và vận chuyển trái cây Việt Nam").is_empty());
+        // In a text in another script every Latin word counts, each once.
+        assert_eq!(
+            keys("홍콩에 아시아 IT 허브를 구축하면서 클라우드 엔지니어(AWS·Azure, 쿠버네티스)와 데이터 엔지니어(Spark, Kafka, dbt) 약 25명을 채용할 계획입니다. Azure"),
+            vec!["it", "aws", "azure", "spark", "kafka", "dbt"]
+        );
+        assert_eq!(keys("需要SRT字幕制作"), vec!["srt"]);
+        let first = codes("IPO 和 ipo");
+        assert_eq!((first.len(), first[0].display.as_str()), (1, "IPO"));
+    }
 
     #[test]
     fn chinese_is_segmented_into_words() {

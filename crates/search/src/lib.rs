@@ -11,6 +11,6 @@ mod analyze;
 mod lexical;
 mod vectors;
 
-pub use analyze::analyze;
+pub use analyze::{analyze, codes, Code};
 pub use lexical::{LexicalIndex, SearchError};
 pub use vectors::{dot, SearchKind, VectorIndex, ANN_THRESHOLD, QUANTIZED_SCAN_MIN};

@@ -24,7 +24,7 @@ pub(crate) struct MatchParams {
 /// One reason of a match.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct ReasonView {
-    /// `semantic`, `latent`, `lexical`, `sector`, `category`, `language`, `targets_you`,
+    /// `semantic`, `latent`, `lexical`, `codes`, `sector`, `category`, `language`, `targets_you`,
     /// `thin_tie` or `warm_introduction`.
     pub(crate) signal: String,
     /// The signal's value, 0 to 1.

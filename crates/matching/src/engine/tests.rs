@@ -312,6 +312,46 @@ fn shared_latent_terms_lift_a_counterpart_in_another_language_and_are_explained(
 }
 
 #[test]
+fn shared_codes_lift_a_counterpart_in_another_language_and_follow_changes() {
+    // Two offers as close to the seek as each other by vector; the French one names the
+    // standards and the contract form the Chinese seek asks for.
+    let mut engine = Engine::new(3).unwrap();
+    let v = Some(unit(&[1.0, 0.2, 0.0]));
+    let seek = listing("seek", "sz", Direction::Seek, "寻求船舶管理：ISM/ISPS体系，BIMCO SHIPMAN合同", "zh-Hans", &[Sector::Shipping]);
+    let zh = listing("zh-offer", "gz", Direction::Offer, "散货船买卖经纪服务", "zh-Hans", &[Sector::Shipping]);
+    let fr = listing("fr-offer", "mc", Direction::Offer, "Gestion technique de vraquiers sous ISM et ISPS, contrats BIMCO SHIPMAN", "fr", &[Sector::Shipping]);
+    engine.upsert(IndexedListing { listing: seek, owner: owner("sz", "CN", &["zh-Hans"]), embedding: v.clone(), latent: None }).unwrap();
+    engine.upsert(IndexedListing { listing: zh, owner: owner("gz", "CN", &["zh-Hans"]), embedding: v.clone(), latent: None }).unwrap();
+    engine.upsert(IndexedListing { listing: fr.clone(), owner: owner("mc", "MC", &["fr"]), embedding: v.clone(), latent: None }).unwrap();
+    engine.commit().unwrap();
+    let query = Query { listing_id: "seek", today: today(), limit: 10, relax: false };
+    let matches = engine.matches(&query, &MatchConfig::default()).unwrap();
+    assert_eq!(matches.iter().map(|m| m.listing_id.as_str()).collect::<Vec<_>>(), vec!["fr-offer", "zh-offer"]);
+    let reason = matches[0].reasons.iter().find(|r| r.signal == Signal::Codes).expect("a codes reason");
+    assert!(reason.value > 0.5 && reason.contribution > 0.0, "{reason:?}");
+    for code in ["ISM", "ISPS", "BIMCO", "SHIPMAN"] {
+        assert!(reason.en.contains(code) && reason.zh.contains(code), "{reason:?}");
+    }
+    assert!(reason.en.starts_with("Both name") && reason.zh.starts_with("共同的名称和代码") && reason.zh_hant.starts_with("共同的名稱和代碼"), "{reason:?}");
+    assert!(matches[0].line_en.contains("Both name"), "{}", matches[0].line_en);
+    let total: f64 = matches[0].reasons.iter().map(|r| r.contribution).sum();
+    assert!((total - matches[0].score).abs() < 1e-9, "contributions add up to the score");
+    assert!(matches[1].reasons.iter().all(|r| r.signal != Signal::Codes));
+    // The single-signal baselines leave it out.
+    let semantic_only = engine.matches(&query, &MatchConfig { mode: Mode::SemanticOnly, ..MatchConfig::default() }).unwrap();
+    assert!(semantic_only.iter().all(|m| m.reasons.iter().all(|r| r.signal != Signal::Codes)));
+    // The French offer rewritten without the codes: it no longer shares any.
+    let plain = Listing { title: "Gestion technique de vraquiers".into(), body: "Gestion technique de vraquiers".into(), ..fr };
+    engine.upsert(IndexedListing { listing: plain, owner: owner("mc", "MC", &["fr"]), embedding: v.clone(), latent: None }).unwrap();
+    engine.commit().unwrap();
+    let matches = engine.matches(&query, &MatchConfig::default()).unwrap();
+    assert!(matches.iter().all(|m| m.reasons.iter().all(|r| r.signal != Signal::Codes)), "{matches:?}");
+    engine.remove("zh-offer");
+    engine.remove("fr-offer");
+    assert!(engine.codes.shared(0, 1).is_none() && engine.codes.shared(0, 2).is_none());
+}
+
+#[test]
 fn latent_terms_follow_a_listing_that_changes_language_or_loses_them() {
     let mut engine = Engine::new(2).unwrap();
     let v = Some(unit(&[1.0, 0.5]));
