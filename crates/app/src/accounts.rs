@@ -18,7 +18,7 @@ use std::sync::LazyLock;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use bridgehub_domain::{Contact, EntityId, FieldError, LangTag, Tie, TieKind};
+use bridgehub_domain::{text, Contact, EntityId, FieldError, LangTag, Problem, Tie, TieKind};
 use bridgehub_store::{IntroductionRecord, NewUser, StoreError, Transition, UserRecord};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -311,16 +311,21 @@ fn verify_password(password: &str, phc: &str) -> bool {
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| hash_password("not a real password; only for timing").unwrap_or_default());
 
-fn field(name: &str, problem: impl Into<String>) -> FieldError {
-    FieldError::new(name, problem)
+fn field(name: &str, problem: impl Into<Problem>) -> FieldError {
+    problem.into().at(name)
+}
+
+/// "must be at most {max} characters long".
+fn too_long(max: usize) -> Problem {
+    Problem::coded("too-long", &[("max", &max.to_string())], format!("must be at most {max} characters long"))
 }
 
 /// Lower-cases and checks an e-mail address.
 fn normalise_email(email: &str) -> Result<String, FieldError> {
     let email = email.trim().to_lowercase();
-    let bad = || field("email", "is not an e-mail address (name@example.org)");
+    let bad = || field("email", Problem::coded("email-shape", &[], "is not an e-mail address (name@example.org)"));
     if email.is_empty() {
-        return Err(field("email", "is required"));
+        return Err(field("email", text::missing()));
     }
     if email.chars().count() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad());
@@ -342,13 +347,14 @@ fn check_password(password: &str) -> Result<(), FieldError> {
     if n < MIN_PASSWORD_CHARS {
         Err(field(
             "password",
-            format!("must be at least {MIN_PASSWORD_CHARS} characters long"),
+            Problem::coded(
+                "too-short",
+                &[("min", &MIN_PASSWORD_CHARS.to_string())],
+                format!("must be at least {MIN_PASSWORD_CHARS} characters long"),
+            ),
         ))
     } else if n > MAX_PASSWORD_CHARS {
-        Err(field(
-            "password",
-            format!("must be at most {MAX_PASSWORD_CHARS} characters long"),
-        ))
+        Err(field("password", too_long(MAX_PASSWORD_CHARS)))
     } else {
         Ok(())
     }
@@ -470,12 +476,9 @@ impl Hub {
         }
         let display_name = form.display_name.trim();
         if display_name.is_empty() {
-            problems.push(field("display_name", "is required"));
+            problems.push(field("display_name", text::missing()));
         } else if display_name.chars().count() > MAX_DISPLAY_NAME_CHARS {
-            problems.push(field(
-                "display_name",
-                format!("must be at most {MAX_DISPLAY_NAME_CHARS} characters long"),
-            ));
+            problems.push(field("display_name", too_long(MAX_DISPLAY_NAME_CHARS)));
         }
         let locale = match form.locale.trim() {
             "" => Some("en".to_owned()),
@@ -487,7 +490,7 @@ impl Hub {
         let organization = match &form.organization {
             None => None,
             Some(org) => {
-                let id = EntityId::parse(&random_id("org")?).map_err(AppError::Io)?;
+                let id = EntityId::parse(&random_id("org")?).map_err(|e| AppError::Io(e.into()))?;
                 match bridgehub_exchange::parse::organization(&organization_body(org), Some(&id)) {
                     Ok((org, _)) => Some(org),
                     Err(found) => {
@@ -495,7 +498,7 @@ impl Hub {
                             found
                                 .0
                                 .into_iter()
-                                .map(|e| field(&format!("organization.{}", e.field), e.problem)),
+                                .map(|e| FieldError { field: format!("organization.{}", e.field), ..e }),
                         );
                         None
                     }
@@ -520,7 +523,7 @@ impl Hub {
             Err(StoreError::IdTaken { kind: "email", .. }) => {
                 return Err(AppError::Validation(vec![field(
                     "email",
-                    "is already registered; log in instead",
+                    Problem::coded("email-registered", &[], "is already registered; log in instead"),
                 )]));
             }
             other => other?,
@@ -602,7 +605,11 @@ impl Hub {
                 None => {
                     return Err(AppError::Validation(vec![field(
                         "totp_code",
-                        "this account has a second factor; enter the code from your authenticator app",
+                        Problem::coded(
+                            "second-factor-needed",
+                            &[],
+                            "this account has a second factor; enter the code from your authenticator app",
+                        ),
                     )]));
                 }
                 Some(code) if !self.totp_fresh(&user.id, secret, code)? => return Err(fail()?),
@@ -714,7 +721,7 @@ impl Hub {
         if !self.totp_fresh(&user.id, secret, code)? {
             return Err(AppError::Validation(vec![field(
                 "code",
-                "is not the current code; check the device's clock",
+                Problem::coded("not-current-code", &[], "is not the current code; check the device's clock"),
             )]));
         }
         self.store.set_totp(&user.id, Some(secret), true)?;
@@ -734,7 +741,7 @@ impl Hub {
         if !by_code && !verify_password(code_or_password, &user.password_hash) {
             return Err(AppError::Validation(vec![field(
                 "code",
-                "is neither a current code nor the password",
+                Problem::coded("neither-code-nor-password", &[], "is neither a current code nor the password"),
             )]));
         }
         self.store.set_totp(&user.id, None, false)?;
@@ -760,26 +767,23 @@ impl Hub {
         let from = request.from_org.trim();
         let to = request.to_org.trim();
         if from.is_empty() {
-            return Err(AppError::Validation(vec![field("from_org", "is required")]));
+            return Err(AppError::Validation(vec![field("from_org", text::missing())]));
         }
         if !actor.acts_for(from) {
             return Err(forbidden("you are not a member of the asking organization"));
         }
         if to.is_empty() {
-            return Err(AppError::Validation(vec![field("to_org", "is required")]));
+            return Err(AppError::Validation(vec![field("to_org", text::missing())]));
         }
         if to == from || actor.organizations.iter().any(|o| o == to) {
             return Err(AppError::Validation(vec![field(
                 "to_org",
-                "is one of your own organizations",
+                Problem::coded("own-organization", &[], "is one of your own organizations"),
             )]));
         }
         let message = request.message.trim();
         if message.chars().count() > MAX_MESSAGE_CHARS {
-            return Err(AppError::Validation(vec![field(
-                "message",
-                format!("must be at most {MAX_MESSAGE_CHARS} characters long"),
-            )]));
+            return Err(AppError::Validation(vec![field("message", too_long(MAX_MESSAGE_CHARS))]));
         }
         if self.store.organization(to)?.is_none() {
             return Err(AppError::NotFound {
@@ -804,13 +808,17 @@ impl Hub {
                     None => {
                         return Err(AppError::Validation(vec![field(
                             name,
-                            format!("listing \"{id}\" does not exist"),
+                            Problem::coded("no-such-listing", &[("value", id)], format!("listing \"{id}\" does not exist")),
                         )]));
                     }
                     Some(l) if l.record.owner.as_str() != owner => {
                         return Err(AppError::Validation(vec![field(
                             name,
-                            format!("listing \"{id}\" is not {owner}'s"),
+                            Problem::coded(
+                                "listing-not-theirs",
+                                &[("value", id), ("owner", owner)],
+                                format!("listing \"{id}\" is not {owner}'s"),
+                            ),
                         )]));
                     }
                     Some(_) => {}
@@ -869,11 +877,11 @@ impl Hub {
         }
         let outcome = if accept {
             let from = EntityId::parse(&record.from_org)
-                .map_err(|p| AppError::Store(StoreError::Decode(p)))?;
+                .map_err(|p| AppError::Store(StoreError::Decode(p.into())))?;
             let to = EntityId::parse(&record.to_org)
-                .map_err(|p| AppError::Store(StoreError::Decode(p)))?;
+                .map_err(|p| AppError::Store(StoreError::Decode(p.into())))?;
             let tie_id = EntityId::parse(&format!("tie-{}", record.id))
-                .map_err(|p| AppError::Store(StoreError::Decode(p)))?;
+                .map_err(|p| AppError::Store(StoreError::Decode(p.into())))?;
             let tie = Tie {
                 id: tie_id,
                 from,
@@ -1039,7 +1047,7 @@ impl Hub {
         if !verify_password(password, &user.password_hash) {
             return Err(AppError::Validation(vec![field(
                 "password",
-                "is not this account's password",
+                Problem::coded("wrong-password", &[], "is not this account's password"),
             )]));
         }
         self.store.delete_user(&user.id)?;

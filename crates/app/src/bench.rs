@@ -284,12 +284,12 @@ fn fill_match_hub(target: &Hub, base: &Base, options: &MatchBenchOptions) -> App
             && let Some(org) = base.owners.get(source.owner.as_str())
         {
             let mut org = org.clone();
-            org.id = EntityId::parse(&owner_id).map_err(AppError::Io)?;
+            org.id = EntityId::parse(&owner_id).map_err(|e| AppError::Io(e.into()))?;
             batch.organizations.push(org);
         }
         let mut listing = source.clone();
-        listing.id = EntityId::parse(&format!("bml-{idx:07}")).map_err(AppError::Io)?;
-        listing.owner = EntityId::parse(&owner_id).map_err(AppError::Io)?;
+        listing.id = EntityId::parse(&format!("bml-{idx:07}")).map_err(|e| AppError::Io(e.into()))?;
+        listing.owner = EntityId::parse(&owner_id).map_err(|e| AppError::Io(e.into()))?;
         if copy > 0 {
             listing.body = format!("{} (#{idx})", listing.body);
         }

@@ -112,7 +112,7 @@ fn limit(value: Option<u32>) -> AppResult<u32> {
     }
 }
 
-fn parse_query<T>(field: &str, value: &Option<String>, parse: impl Fn(&str) -> Result<T, String>) -> AppResult<Option<T>> {
+fn parse_query<T, E: Into<bridgehub_domain::Problem>>(field: &str, value: &Option<String>, parse: impl Fn(&str) -> Result<T, E>) -> AppResult<Option<T>> {
     non_empty(value).map(|v| parse(v).map_err(|p| AppError::query(field, p))).transpose()
 }
 
@@ -131,7 +131,7 @@ fn countries(country: &Option<String>, group: &Option<String>) -> AppResult<Opti
         Some(code) => {
             let grouping = reference::reference()
                 .grouping(&code.to_ascii_lowercase())
-                .ok_or_else(|| AppError::query("group", bridgehub_domain::GroupCode::parse(code).err().unwrap_or_default()))?;
+                .ok_or_else(|| AppError::query("group", bridgehub_domain::GroupCode::parse(code).err().map(String::from).unwrap_or_default()))?;
             Some(grouping.members.iter().filter_map(|m| CountryCode::parse(m).ok()).collect())
         }
     };

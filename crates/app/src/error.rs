@@ -177,7 +177,7 @@ impl AppError {
         self.code() == ErrorCode::Internal
     }
 
-    pub(crate) fn query(field: &str, problem: impl Into<String>) -> Self {
+    pub(crate) fn query(field: &str, problem: impl Into<bridgehub_domain::Problem>) -> Self {
         AppError::InvalidQuery(FieldError::new(field, problem))
     }
 }

@@ -250,7 +250,7 @@ pub struct EventDetails {
     pub last_run: Option<serde_json::Value>,
 }
 
-pub(crate) fn invalid(field: &str, problem: impl Into<String>) -> AppError {
+pub(crate) fn invalid(field: &str, problem: impl Into<bridgehub_domain::Problem>) -> AppError {
     AppError::Validation(vec![FieldError::new(field, problem)])
 }
 

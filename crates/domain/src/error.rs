@@ -27,9 +27,9 @@ impl PartialEq for FieldError {
 impl Eq for FieldError {}
 
 impl FieldError {
-    /// Creates a field error.
-    pub fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
-        Self { field: field.into(), problem: problem.into(), code: None, args: Vec::new() }
+    /// Creates a field error (keeping the problem's code when it is a coded [`Problem`]).
+    pub fn new(field: impl Into<String>, problem: impl Into<Problem>) -> Self {
+        problem.into().at(field)
     }
 
     /// A field error with the stable name of its kind and the values it names (see
@@ -49,6 +49,79 @@ impl FieldError {
     }
 }
 
+/// What is wrong with one value, before it is known which field held it: the English text
+/// and, when given, the stable name of its kind and the values it names (see
+/// [`FieldError::code`]). The value parsers of this crate return it, so a form in another
+/// language can say their problems in its own words.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    /// The problem in English, a sentence fragment without a final period.
+    pub text: String,
+    /// The stable name of its kind (`not-a-date`).
+    pub code: Option<&'static str>,
+    /// The named values of `code`.
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Problem {
+    /// A problem with the stable name of its kind and the values it names.
+    pub fn coded(code: &'static str, args: &[(&'static str, &str)], text: impl Into<String>) -> Self {
+        Self { text: text.into(), code: Some(code), args: args.iter().map(|(name, value)| (*name, (*value).to_owned())).collect() }
+    }
+
+    /// The problem as one of `field`.
+    pub fn at(self, field: impl Into<String>) -> FieldError {
+        FieldError { field: field.into(), problem: self.text, code: self.code, args: self.args }
+    }
+}
+
+impl From<String> for Problem {
+    fn from(text: String) -> Self {
+        Self { text, code: None, args: Vec::new() }
+    }
+}
+
+impl From<&str> for Problem {
+    fn from(text: &str) -> Self {
+        Self::from(text.to_owned())
+    }
+}
+
+impl From<Problem> for String {
+    fn from(problem: Problem) -> Self {
+        problem.text
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::error::Error for Problem {}
+
+impl PartialEq for Problem {
+    /// The text: the code restates it.
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Problem {}
+
+impl PartialEq<str> for Problem {
+    fn eq(&self, other: &str) -> bool {
+        self.text == other
+    }
+}
+
+impl PartialEq<&str> for Problem {
+    fn eq(&self, other: &&str) -> bool {
+        self.text == *other
+    }
+}
+
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.field, self.problem)
@@ -60,9 +133,9 @@ impl fmt::Display for FieldError {
 pub struct Problems(pub Vec<FieldError>);
 
 impl Problems {
-    /// Adds a problem.
-    pub fn push(&mut self, field: impl Into<String>, problem: impl Into<String>) {
-        self.0.push(FieldError::new(field, problem));
+    /// Adds a problem (with its code, when it has one).
+    pub fn push(&mut self, field: impl Into<String>, problem: impl Into<Problem>) {
+        self.0.push(problem.into().at(field));
     }
 
     /// True when no problem was found.
@@ -76,7 +149,7 @@ impl Problems {
     }
 
     /// Records the error of a parse under `field` and returns the parsed value if any.
-    pub fn take<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+    pub fn take<T, E: Into<Problem>>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
         match result {
             Ok(value) => Some(value),
             Err(problem) => {

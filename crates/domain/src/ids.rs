@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::Problem;
+
 /// The longest id accepted.
 pub const MAX_ID_LEN: usize = 128;
 
@@ -14,16 +16,18 @@ pub struct EntityId(String);
 
 impl EntityId {
     /// Parses and checks an id.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, Problem> {
         if text.is_empty() {
-            return Err("must not be empty".into());
+            return Err(crate::text::empty());
         }
         if text.len() > MAX_ID_LEN {
-            return Err(format!("is {} characters long; at most {MAX_ID_LEN} are allowed", text.len()));
+            return Err(crate::text::too_long(text.len(), MAX_ID_LEN));
         }
         if let Some(bad) = text.chars().find(|c| !(c.is_ascii_alphanumeric() || "-_.:@".contains(*c))) {
-            return Err(format!(
-                "\"{text}\" contains {bad:?}; ids may use only ASCII letters, digits and - _ . : @"
+            return Err(Problem::coded(
+                "id-characters",
+                &[("value", text), ("character", &bad.to_string())],
+                format!("\"{text}\" contains {bad:?}; ids may use only ASCII letters, digits and - _ . : @"),
             ));
         }
         Ok(Self(text.to_owned()))
@@ -59,8 +63,8 @@ mod tests {
     #[test]
     fn ids_reject_empty_long_and_unsafe_text() {
         assert_eq!(EntityId::parse("").unwrap_err(), "must not be empty");
-        assert!(EntityId::parse(&"x".repeat(129)).unwrap_err().contains("129 characters"));
-        assert!(EntityId::parse("a b").unwrap_err().contains("' '"));
+        assert!(EntityId::parse(&"x".repeat(129)).unwrap_err().text.contains("129 characters"));
+        assert!(EntityId::parse("a b").unwrap_err().text.contains("' '"));
         assert!(EntityId::parse("a/b").is_err());
     }
 }

@@ -15,7 +15,7 @@ pub mod text;
 pub mod reference;
 mod vocab;
 
-pub use error::{FieldError, Problems};
+pub use error::{FieldError, Problem, Problems};
 pub use ids::{EntityId, MAX_ID_LEN};
 pub use model::{
     fnv1a, Contact, Listing, ListingStatus, Organization, Person, Tie, TieEndpoint, MAX_BODY_LEN,
@@ -28,12 +28,12 @@ pub use vocab::{Category, Direction, OrgKind, Sector, TieKind};
 pub type Date = jiff::civil::Date;
 
 /// Parses an ISO 8601 calendar date, `YYYY-MM-DD`.
-pub fn parse_date(text: &str) -> Result<Date, String> {
+pub fn parse_date(text: &str) -> Result<Date, Problem> {
     let trimmed = text.trim();
     if trimmed.len() != 10 {
-        return Err(format!("\"{trimmed}\" is not a date of the form YYYY-MM-DD"));
+        return Err(Problem::coded("not-a-date", &[("value", trimmed)], format!("\"{trimmed}\" is not a date of the form YYYY-MM-DD")));
     }
-    trimmed
-        .parse::<Date>()
-        .map_err(|_| format!("\"{trimmed}\" is not a valid date of the form YYYY-MM-DD"))
+    trimmed.parse::<Date>().map_err(|_| {
+        Problem::coded("not-a-date", &[("value", trimmed)], format!("\"{trimmed}\" is not a valid date of the form YYYY-MM-DD"))
+    })
 }

@@ -198,7 +198,7 @@ pub struct Tie {
 
 impl Tie {
     /// The id a tie gets when its record has none: stable, so re-imports update it.
-    pub fn derived_id(from: &EntityId, to: &EntityId, kind: TieKind, date: Date) -> Result<EntityId, String> {
+    pub fn derived_id(from: &EntityId, to: &EntityId, kind: TieKind, date: Date) -> Result<EntityId, crate::Problem> {
         let text = format!("tie:{}:{}:{}:{}", from, to, kind.code(), date);
         if text.len() <= crate::MAX_ID_LEN {
             EntityId::parse(&text)

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use serde::Deserialize;
 
-use crate::Sector;
+use crate::{Problem, Sector};
 
 const COUNTRIES_TSV: &str = include_str!("../data/countries.tsv");
 const REGIONS_TSV: &str = include_str!("../data/regions.tsv");
@@ -304,15 +304,19 @@ pub struct CountryCode([u8; 2]);
 
 impl CountryCode {
     /// Parses a code; lower case is accepted and upper-cased.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, Problem> {
         let upper = text.trim().to_ascii_uppercase();
         let bytes = upper.as_bytes();
         if bytes.len() != 2 || !bytes.iter().all(u8::is_ascii_uppercase) {
-            return Err(format!("\"{text}\" is not an ISO 3166-1 alpha-2 country code (two letters, e.g. HK)"));
+            return Err(Problem::coded(
+                "not-a-country",
+                &[("value", text)],
+                format!("\"{text}\" is not an ISO 3166-1 alpha-2 country code (two letters, e.g. HK)"),
+            ));
         }
         let code = CountryCode([bytes[0], bytes[1]]);
         if reference().country(code).is_none() {
-            return Err(format!("\"{text}\" is not an ISO 3166-1 alpha-2 country code"));
+            return Err(Problem::coded("not-a-country", &[("value", text)], format!("\"{text}\" is not an ISO 3166-1 alpha-2 country code")));
         }
         Ok(code)
     }
@@ -346,13 +350,18 @@ pub struct GroupCode(String, usize);
 
 impl GroupCode {
     /// Parses a grouping code.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, Problem> {
         let code = text.trim().to_ascii_lowercase();
         if let Some(&idx) = reference().grouping_idx.get(&code) {
             Ok(GroupCode(code, idx))
         } else {
             let known: Vec<&str> = reference().groupings().iter().map(|g| g.code.as_str()).collect();
-            Err(format!("\"{text}\" is not a known grouping; expected one of: {}", known.join(", ")))
+            let known = known.join(", ");
+            Err(Problem::coded(
+                "not-a-grouping",
+                &[("value", text), ("known", &known)],
+                format!("\"{text}\" is not a known grouping; expected one of: {known}"),
+            ))
         }
     }
 
@@ -381,14 +390,15 @@ pub struct LangTag(String);
 
 impl LangTag {
     /// Parses and normalises a tag.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, Problem> {
         let trimmed = text.trim();
-        let tag = language_tags::LanguageTag::parse(trimmed)
-            .map_err(|err| format!("\"{text}\" is not a well-formed BCP-47 language tag ({err})"))?;
+        let tag = language_tags::LanguageTag::parse(trimmed).map_err(|err| {
+            Problem::coded("not-a-language", &[("value", text)], format!("\"{text}\" is not a well-formed BCP-47 language tag ({err})"))
+        })?;
         let primary = tag.primary_language().to_ascii_lowercase();
         let known = reference().languages.contains_key(&primary) || KNOWN_THREE_LETTER.contains(&primary.as_str());
         if !known {
-            return Err(format!("\"{text}\": \"{primary}\" is not a known ISO 639 language"));
+            return Err(Problem::coded("not-a-language", &[("value", text)], format!("\"{text}\": \"{primary}\" is not a known ISO 639 language")));
         }
         // Canonical case: language lower, script title, region upper.
         let canonical: Vec<String> = trimmed
@@ -458,7 +468,7 @@ mod tests {
     #[test]
     fn country_codes_are_checked_against_iso_3166() {
         assert_eq!(CountryCode::parse("vn").unwrap().as_str(), "VN");
-        assert!(CountryCode::parse("XX").unwrap_err().contains("not an ISO 3166-1 alpha-2"));
+        assert!(CountryCode::parse("XX").unwrap_err().text.contains("not an ISO 3166-1 alpha-2"));
         assert!(CountryCode::parse("VNM").is_err());
         assert!(reference().countries().len() >= 240);
     }
@@ -497,8 +507,8 @@ mod tests {
         assert_eq!(LangTag::parse("zh-hant").unwrap().as_str(), "zh-Hant");
         assert_eq!(LangTag::parse("PT-br").unwrap().as_str(), "pt-BR");
         assert_eq!(LangTag::parse("ms").unwrap().primary(), "ms");
-        assert!(LangTag::parse("zz").unwrap_err().contains("not a known ISO 639 language"));
-        assert!(LangTag::parse("en--x").unwrap_err().contains("well-formed"));
+        assert!(LangTag::parse("zz").unwrap_err().text.contains("not a known ISO 639 language"));
+        assert!(LangTag::parse("en--x").unwrap_err().text.contains("well-formed"));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use bridgehub_domain::{
     parse_date, text, Category, Contact, CountryCode, Direction, EntityId, GroupCode, LangTag,
-    Listing, ListingStatus, OrgKind, Organization, Person, Problems, Sector, Tie, TieKind,
+    Listing, ListingStatus, OrgKind, Organization, Person, Problem, Problems, Sector, Tie, TieKind,
     MAX_BODY_LEN, MAX_NAME_LEN, MAX_TEXT_LEN,
 };
 use serde_json::{Map, Value};
@@ -88,7 +88,7 @@ pub fn parse_record(value: &Value) -> Result<ParseOutcome, Problems> {
     }
 }
 
-fn single(field: &str, problem: impl Into<String>) -> Problems {
+fn single(field: &str, problem: impl Into<Problem>) -> Problems {
     let mut problems = Problems::default();
     problems.push(field, problem);
     problems
@@ -140,7 +140,7 @@ impl<'a> Fields<'a> {
         let present = matches!(self.map.get(key), Some(v) if !v.is_null());
         let value = self.opt_str(key);
         if !present {
-            self.problems.push(key, "is required");
+            self.problems.push(key, text::missing());
         }
         value
     }
@@ -176,7 +176,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn parsed_list<T: PartialEq>(&mut self, key: &str, parse: impl Fn(&str) -> Result<T, String>) -> Vec<T> {
+    fn parsed_list<T: PartialEq, E: Into<Problem>>(&mut self, key: &str, parse: impl Fn(&str) -> Result<T, E>) -> Vec<T> {
         let mut out: Vec<T> = Vec::new();
         for (field, item) in self.str_list(key) {
             if let Some(value) = self.problems.take(&field, parse(item))
@@ -248,7 +248,7 @@ impl<'a> Fields<'a> {
             }
             (None, _) => {
                 if self.map.get(key).is_none_or(|v| v.is_null()) {
-                    self.problems.push(key, "is required");
+                    self.problems.push(key, text::missing());
                 }
                 None
             }
@@ -266,7 +266,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn parsed<T>(&mut self, key: &str, required: bool, parse: impl Fn(&str) -> Result<T, String>) -> Option<T> {
+    fn parsed<T, E: Into<Problem>>(&mut self, key: &str, required: bool, parse: impl Fn(&str) -> Result<T, E>) -> Option<T> {
         let value = if required { self.req_str(key) } else { self.opt_str(key) };
         let text_value = value?;
         self.problems.take(key, parse(text_value))

@@ -94,7 +94,7 @@ fn strings(text: &str, what: &str) -> Result<Vec<String>, StoreError> {
     serde_json::from_str(text).map_err(|e| decode_err(what, e))
 }
 
-fn parsed_list<T>(text: &str, what: &str, parse: impl Fn(&str) -> Result<T, String>) -> Result<Vec<T>, StoreError> {
+fn parsed_list<T, E: std::fmt::Display>(text: &str, what: &str, parse: impl Fn(&str) -> Result<T, E>) -> Result<Vec<T>, StoreError> {
     strings(text, what)?.iter().map(|s| parse(s).map_err(|e| decode_err(what, e))).collect()
 }
 

@@ -102,11 +102,12 @@ fn with_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response 
     response
 }
 
-fn problems(err: &AppError) -> Vec<(String, String)> {
+/// The refused fields, each problem in the page's language when it has a code.
+fn problems(ctx: &Ctx, err: &AppError) -> Vec<(String, String)> {
     match err {
         AppError::Validation(errors) => errors
             .iter()
-            .map(|e| (e.field.clone(), e.problem.clone()))
+            .map(|e| (e.field.clone(), super::pages::problem_text(ctx, e)))
             .collect(),
         other => vec![(other.field().unwrap_or("").to_owned(), other.to_string())],
     }
@@ -270,7 +271,7 @@ pub(crate) async fn signup(
     .await;
     match result {
         Ok(logged_in) => with_cookie(see_other("/account"), session_cookie(&logged_in.token)),
-        Err(err) if form_problem(&err) => signup_page(&ctx, form, problems(&err)),
+        Err(err) if form_problem(&err) => signup_page(&ctx, form, problems(&ctx, &err)),
         Err(err) => app_error(&ctx, err),
     }
 }
@@ -469,7 +470,7 @@ pub(crate) async fn totp_begin(
     match run(&state.hub, move |hub| hub.begin_totp(&actor)).await {
         Ok(setup) => account_page(&state, &ctx, Some(setup), String::new(), Vec::new()).await,
         Err(err) if form_problem(&err) || matches!(err, AppError::InvalidState(_)) => {
-            account_page(&state, &ctx, None, String::new(), problems(&err)).await
+            account_page(&state, &ctx, None, String::new(), problems(&ctx, &err)).await
         }
         Err(err) => app_error(&ctx, err),
     }
@@ -503,7 +504,7 @@ pub(crate) async fn totp_change(
             "/account?done=totp-off"
         }),
         Err(err) if form_problem(&err) || matches!(err, AppError::InvalidState(_)) => {
-            account_page(&state, &ctx, None, String::new(), problems(&err)).await
+            account_page(&state, &ctx, None, String::new(), problems(&ctx, &err)).await
         }
         Err(err) => app_error(&ctx, err),
     }
@@ -559,7 +560,7 @@ pub(crate) async fn delete(
             with_cookie(response, Some(clear_session_cookie()))
         }
         Err(err) if form_problem(&err) => {
-            account_page(&state, &ctx, None, String::new(), problems(&err)).await
+            account_page(&state, &ctx, None, String::new(), problems(&ctx, &err)).await
         }
         Err(err) => app_error(&ctx, err),
     }

@@ -179,6 +179,58 @@ mod tests {
         }
     }
 
+    /// The codes of coded problems in a Rust source: a kebab-case string literal followed
+    /// by the argument list, `"code", &[` (as `Problem::coded`, `FieldError::coded` and
+    /// `invalid_coded` take them).
+    fn problem_codes(source: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for (at, _) in source.match_indices("&[") {
+            let before = source[..at].trim_end();
+            let Some(before) = before.strip_suffix(',') else { continue };
+            let Some(before) = before.trim_end().strip_suffix('"') else { continue };
+            let Some(start) = before.rfind('"') else { continue };
+            let code = &before[start + 1..];
+            let kebab = code.starts_with(|c: char| c.is_ascii_lowercase())
+                && code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if kebab && !code.is_empty() {
+                out.push(code.to_owned());
+            }
+        }
+        out
+    }
+
+    fn rust_sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("a source folder").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                rust_sources(&path, out);
+            } else if path.extension().is_some_and(|x| x == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn every_coded_problem_of_the_workspace_has_a_message() {
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        for name in ["domain", "exchange", "app"] {
+            rust_sources(&crates.join(name).join("src"), &mut files);
+        }
+        let mut codes: Vec<String> = files.iter().flat_map(|f| problem_codes(&std::fs::read_to_string(f).expect("readable"))).collect();
+        codes.sort();
+        codes.dedup();
+        for code in ["empty", "not-a-date", "not-a-country", "required", "too-short", "second-factor-needed"] {
+            assert!(codes.iter().any(|c| c == code), "the scan finds {code}: {codes:?}");
+        }
+        for (locale, source) in SOURCES {
+            let own = ids(source);
+            for code in &codes {
+                assert!(own.contains(&format!("problem-{code}")), "{} lacks problem-{code}", locale.tag());
+            }
+        }
+    }
+
     #[test]
     fn texts_are_translated_and_fall_back() {
         assert_eq!(text(Locale::En, "nav-directory", None), "Directory");

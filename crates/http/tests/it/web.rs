@@ -458,7 +458,14 @@ backend_tests! {
         // Anonymous, then a signed-in user of no organization and no introduction.
         let mut anonymous = Client::new(&app);
         let mut member = Client::new(&app);
-        let token = member.token("/signup");
+        // A refused sign-up on a Chinese page says its problems in Chinese.
+        let token = member.token("/signup?lang=zh-Hans");
+        let reply = member.post("/signup", &[("_csrf", &token), ("email", "lonely@"), ("password", "short"), ("display_name", " "), ("locale", "en")]);
+        assert_eq!(reply.status, 422, "{}", reply.body);
+        for problem in ["<strong>email</strong>: 不是电子邮件地址（name@example.org）", "<strong>password</strong>: 至少 12 个字符</li>", "<strong>display_name</strong>: 必填"] {
+            assert!(reply.body.contains(problem), "{problem}: {}", reply.body);
+        }
+        let token = member.token("/signup?lang=en");
         let reply = member.post("/signup", &[("_csrf", &token), ("email", "lonely@member.example"), ("password", PASSWORD), ("display_name", "Lonely"), ("locale", "en")]);
         assert_eq!(reply.status, 303, "sign up: {}", reply.body);
         assert!(member.cookies.contains_key("__Host-bridgehub-session"));
@@ -984,6 +991,14 @@ backend_tests! {
         let bad = member.post(&format!("{listing}/edit"), &[fields.clone(), vec![("target_countries", "XX")]].concat());
         assert_eq!(bad.status, 422, "{}", bad.body);
         assert!(bad.body.contains("target_countries"), "the field is named");
+        // On a Chinese page the same problems are in Chinese.
+        member.get(&format!("{listing}/edit?lang=zh-Hans"));
+        let mut blank = fields.clone();
+        blank[5] = ("title", " ");
+        let bad = member.post(&format!("{listing}/edit"), &[blank, vec![("target_countries", "XX")]].concat());
+        assert_eq!(bad.status, 422, "{}", bad.body);
+        assert!(bad.body.contains("“XX”不是 ISO 3166 国家代码") && bad.body.contains("不能为空"), "{}", bad.body);
+        member.get(&format!("{listing}/edit?lang=en"));
         fields.push(("target_countries", "VN, th"));
         let saved = member.post(&format!("{listing}/edit"), &fields);
         assert_eq!(saved.status, 303, "{}", saved.body);
