@@ -5,9 +5,9 @@
 //! Such tokens read the same in every language: a Chinese seek that asks for "ISM/ISPS"
 //! and a "BIMCO SHIPMAN" contract and a French offer that names both speak of the same
 //! service, whatever the sentence model makes of the two languages. A code is worth more
-//! the rarer it is (`ln(N/df) / ln N`, so 1 for a code two listings of a large index share
-//! and near 0 for one most listings name), and a pair's value is `1 − e^(−Σ worth)`: one
-//! rare shared code gives about 0.6, three about 0.95.
+//! the rarer it is (`ln(N/df) / ln N`: 0.91 for a code only two of 2,000 listings hold,
+//! near 0 for one most listings name), and a pair's value is `1 − e^(−Σ worth)`: one rare
+//! shared code gives about 0.6, three about 0.93.
 
 use std::collections::HashMap;
 
@@ -19,8 +19,8 @@ const KEPT: usize = 64;
 #[derive(Default)]
 pub(crate) struct CodeIndex {
     ids: HashMap<Box<str>, u32>,
-    /// Per code id: as first written, and how many listings hold it (0: a free id).
-    display: Vec<Box<str>>,
+    /// Per code id: its key (lowercased), and how many listings hold it (0: a free id).
+    keys: Vec<Box<str>>,
     df: Vec<u32>,
     free: Vec<u32>,
     /// Per listing key: its code ids, sorted (`None`: not indexed).
@@ -63,8 +63,8 @@ impl CodeIndex {
             let df = &mut self.df[*id as usize];
             *df -= 1;
             if *df == 0 {
-                let name = std::mem::take(&mut self.display[*id as usize]);
-                self.ids.remove(name.to_ascii_lowercase().as_str());
+                let key = std::mem::take(&mut self.keys[*id as usize]);
+                self.ids.remove(&key);
                 self.free.push(*id);
             }
         }
@@ -76,13 +76,13 @@ impl CodeIndex {
         }
         let id = match self.free.pop() {
             Some(id) => {
-                self.display[id as usize] = code.display.as_str().into();
+                self.keys[id as usize] = code.key.as_str().into();
                 id
             }
             None => {
-                self.display.push(code.display.as_str().into());
+                self.keys.push(code.key.as_str().into());
                 self.df.push(0);
-                (self.display.len() - 1) as u32
+                (self.keys.len() - 1) as u32
             }
         };
         self.ids.insert(code.key.as_str().into(), id);
@@ -119,14 +119,14 @@ impl CodeIndex {
         Some(Shared { value: 1.0 - (-sum).exp(), ids })
     }
 
-    /// A code as first written.
-    pub(crate) fn display(&self, id: u32) -> &str {
-        self.display.get(id as usize).map_or("", |d| d)
+    /// A code's key (lowercased; the query's own spelling is shown in reasons).
+    pub(crate) fn key(&self, id: u32) -> &str {
+        self.keys.get(id as usize).map_or("", |k| k)
     }
 
     /// Approximate bytes held.
     pub(crate) fn memory_bytes(&self) -> usize {
-        let names: usize = self.display.iter().map(|d| d.len() * 2 + 48).sum();
+        let names: usize = self.keys.iter().map(|k| k.len() * 2 + 48).sum();
         let lists: usize = self.of.iter().map(|l| 16 + l.as_ref().map_or(0, |l| l.len() * 4)).sum();
         names + self.df.len() * 4 + lists
     }
@@ -141,7 +141,7 @@ mod tests {
     fn rare_shared_codes_are_worth_more_and_removal_forgets_them() {
         let mut index = CodeIndex::default();
         index.set(0, &codes("需要ISM/ISPS体系和BIMCO SHIPMAN合同，面向ASEAN"));
-        index.set(1, &codes("Certification ISM et ISPS, contrats BIMCO SHIPMAN, ASEAN"));
+        index.set(1, &codes("Nous assurons la certification ISM et ISPS des navires, sous contrats BIMCO SHIPMAN, en Asie et dans l'ASEAN"));
         index.set(2, &codes("Salon pour exportateurs de l'ASEAN"));
         for key in 3..20 {
             index.set(key, &codes(&format!("Offre {key} pour l'ASEAN")));
@@ -150,15 +150,16 @@ mod tests {
         let common = index.shared(0, 2).unwrap();
         assert!(rare.value > 0.9 && common.value < 0.2, "{} {}", rare.value, common.value);
         // The rarest first; ASEAN (in every listing) last.
-        assert_eq!(index.display(*rare.ids.last().unwrap()), "ASEAN");
+        assert_eq!(index.key(*rare.ids.last().unwrap()), "asean");
         assert!(index.shared(2, 3).unwrap().value < 0.05);
         index.remove(1);
         assert!(index.shared(0, 1).is_none());
         // Codes no listing holds any more give their ids back.
         index.set(1, &codes("Model A320neo"));
         index.set(2, &codes("Model A320neo"));
-        assert_eq!(index.display(index.shared(1, 2).unwrap().ids[0]), "A320neo");
+        assert_eq!(index.key(index.shared(1, 2).unwrap().ids[0]), "a320neo");
         assert!(index.shared(0, 1).is_none());
         assert_eq!(index.ids.len(), index.df.iter().filter(|df| **df > 0).count());
+        assert!(index.ids.iter().all(|(key, id)| index.key(*id) == &**key));
     }
 }

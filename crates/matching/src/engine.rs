@@ -391,10 +391,11 @@ impl Engine {
             ranked.truncate(query.limit);
         }
         ranked.sort_by(order);
+        let spellings: score::Spellings = listing_codes(&q.listing).into_iter().map(|c| (c.key, c.display)).collect();
         let mut matches: Vec<Match> = ranked
             .into_iter()
             .map(|(_, c, parts)| {
-                let mut m = score::explain(q, c, parts, config, &self.codes);
+                let mut m = score::explain(q, c, parts, config, &self.codes, &spellings);
                 if let Some(network) = boost {
                     score::thin_tie_boost(&mut m, q.owner.country, c.owner.country, network, config.thin_tie_boost);
                 }

@@ -190,7 +190,7 @@ pub(crate) fn similarity_reason(signal: Signal, value: f64, contribution: f64) -
 }
 
 pub(crate) fn codes_reason(names: &[&str], value: f64, contribution: f64) -> Reason {
-    let (zh, zh_hant) = both(|script| format!("{}{}", script.pick("共同的名称和代码：", "共同的名稱和代碼："), names.join("、")));
+    let (zh, zh_hant) = both(|script| format!("{}{}", script.pick("双方都提到：", "雙方都提到："), names.join("、")));
     Reason { signal: Signal::Codes, value, contribution, en: format!("Both name {}", names.join(", ")), zh, zh_hant }
 }
 

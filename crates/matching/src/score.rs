@@ -225,7 +225,10 @@ pub(crate) fn contributions(query: &Entry, candidate: &Entry, signals: Signals, 
 }
 
 /// The match with its reasons and lines.
-pub(crate) fn explain(query: &Entry, candidate: &Entry, contributions: Contributions, config: &MatchConfig, codes: &CodeIndex) -> Match {
+/// How the query writes each of its codes (key → as written), for the reasons.
+pub(crate) type Spellings = std::collections::HashMap<String, String>;
+
+pub(crate) fn explain(query: &Entry, candidate: &Entry, contributions: Contributions, config: &MatchConfig, codes: &CodeIndex, spellings: &Spellings) -> Match {
     let mut reasons: Vec<Reason> = Vec::new();
     if let Some((cos, contribution)) = contributions.semantic {
         reasons.push(explain::similarity_reason(Signal::Semantic, cos, contribution));
@@ -237,7 +240,13 @@ pub(crate) fn explain(query: &Entry, candidate: &Entry, contributions: Contribut
         reasons.push(explain::similarity_reason(Signal::Lexical, value, contribution));
     }
     if let Some((shared, contribution)) = &contributions.codes {
-        let names: Vec<&str> = shared.ids.iter().take(5).map(|id| codes.display(*id)).collect();
+        let names: Vec<&str> = shared
+            .ids
+            .iter()
+            .take(5)
+            .map(|id| codes.key(*id))
+            .map(|key| spellings.get(key).map_or(key, String::as_str))
+            .collect();
         reasons.push(explain::codes_reason(&names, shared.value, *contribution));
     }
     if let Some((shared, overlap, contribution)) = &contributions.sector {

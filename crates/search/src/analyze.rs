@@ -56,8 +56,9 @@ pub fn analyze(text: &str, language: &str) -> Vec<String> {
 }
 
 /// A name or code in a text that reads the same in any language: an acronym (`ISM`,
-/// `BIMCO`), a model or standard number (`A320neo`, `IP67`, `CO2`), or, in a text written
-/// mostly in another script, a word in Latin letters (`Kafka` in a Korean text).
+/// `BIMCO`), a model or standard number (`A320neo`, `IP67`, `5G`, `ISO 9001`), or, in a
+/// text written mostly in another script, a word in Latin letters (`Kafka` in a Korean
+/// text).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Code {
     /// Lowercased: what two texts are compared on.
@@ -66,34 +67,98 @@ pub struct Code {
     pub display: String,
 }
 
+/// A Latin letter: ASCII, or with diacritics (Latin-1 to Latin Extended-B, and the
+/// Vietnamese block of Latin Extended Additional).
+fn is_latin(c: char) -> bool {
+    c.is_ascii_alphabetic() || matches!(c, '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}')
+}
+
 /// The names and codes of `text` (see [`Code`]), each once, in order of appearance.
-/// Words are charabia's; a code is made of ASCII letters and digits, at least two
-/// characters, not only digits (years and quantities coincide by chance), and either
-/// holds a digit and a letter, or two capitals, or is a Latin word in a text whose words
-/// are mostly in another script (by letters). Such tokens survive translation, so two texts in
-/// different languages that share rare ones very likely speak of the same thing.
+///
+/// Words here are maximal runs of Latin letters and digits: identifiers are written in
+/// ASCII in every language, and a run boundary falls wherever another script starts
+/// (`支持5G` gives `5G`; a segmenter keeps the digit with the Chinese run). A code is a word
+/// of ASCII letters and digits, at least two characters, that
+/// - holds a digit and a capital or a longer word (`A320neo`, `IP67`, `5G`, `CO2`), but not
+///   only digits (years, amounts) and not a number with a short lower-case unit or an
+///   ordinal (`500kg`, `m2`, `1st`), which coincide by chance;
+/// - or has two capitals (`ISM`, `DevOps`), unless it stands in a line written in
+///   capitals (most of its Latin letters capitals, and almost no letters of other scripts:
+///   a title in capitals);
+/// - or is any word in a text whose letters are mostly of another script (there every
+///   Latin word was written as is: a product, a standard, a place's Latin name).
+///
+/// An acronym followed by a number (`ISO 9001`) gives the acronym and the pair. Such tokens
+/// survive translation, so two texts in different languages that share rare ones very likely
+/// speak of the same thing.
 pub fn codes(text: &str) -> Vec<Code> {
-    let words: Vec<(charabia::Script, &str)> = text
-        .tokenize()
-        .filter(|t| t.is_word())
-        .filter_map(|t| text.get(t.byte_start..t.byte_end).map(|original| (t.script, original)))
-        .collect();
-    let letters = |word: &str| word.chars().filter(|c| c.is_alphabetic()).count();
-    let latin: usize = words.iter().filter(|(script, _)| *script == charabia::Script::Latin).map(|(_, w)| letters(w)).sum();
-    let all: usize = words.iter().map(|(_, w)| letters(w)).sum();
-    // Fewer than half the letters Latin: the text is in another script, and every Latin
-    // word in it was written as is (a product, a standard, a place's Latin name).
-    let other_script = latin * 2 < all;
+    // (letters, Latin letters, Latin capitals) of a piece of text.
+    let count = |piece: &str| {
+        let (mut letters, mut latin, mut capitals) = (0_usize, 0_usize, 0_usize);
+        for c in piece.chars().filter(|c| c.is_alphabetic()) {
+            letters += 1;
+            if is_latin(c) {
+                latin += 1;
+                capitals += usize::from(c.is_uppercase());
+            }
+        }
+        (letters, latin, capitals)
+    };
+    let (letters, latin, _) = count(text);
+    let other_script = latin * 2 < letters;
+    // Byte ranges of the lines written in capitals.
+    let mut shouted: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let (letters, latin, capitals) = count(line);
+        if capitals * 2 > latin && (letters - latin) * 10 < letters {
+            shouted.push(line_start..line_start + line.len());
+        }
+        line_start += line.len();
+    }
+    let mut words: Vec<(usize, &str)> = Vec::new();
+    let mut start: Option<usize> = None;
+    for (at, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+        match (start, is_latin(c) || c.is_ascii_digit()) {
+            (None, true) => start = Some(at),
+            (Some(from), false) => {
+                words.push((from, &text[from..at]));
+                start = None;
+            }
+            _ => {}
+        }
+    }
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
-    for (_, word) in words {
-        if word.len() < 2 || !word.bytes().all(|b| b.is_ascii_alphanumeric()) || word.bytes().all(|b| b.is_ascii_digit()) {
+    let mut push = |display: String| {
+        let key = display.to_ascii_lowercase();
+        if seen.insert(key.clone()) {
+            out.push(Code { key, display });
+        }
+    };
+    for (i, &(at, word)) in words.iter().enumerate() {
+        if word.len() < 2 || !word.bytes().all(|b| b.is_ascii_alphanumeric()) {
             continue;
         }
-        let digit = word.bytes().any(|b| b.is_ascii_digit());
-        let capitals = word.bytes().filter(u8::is_ascii_uppercase).count();
-        if (digit || capitals >= 2 || other_script) && seen.insert(word.to_ascii_lowercase()) {
-            out.push(Code { key: word.to_ascii_lowercase(), display: word.to_owned() });
+        let digits = word.bytes().filter(u8::is_ascii_digit).count();
+        let word_capitals = word.bytes().filter(u8::is_ascii_uppercase).count();
+        let word_letters = word.len() - digits;
+        if word_letters == 0 || (digits > 0 && word_capitals == 0 && word_letters <= 3) {
+            continue;
+        }
+        let acronym = word_capitals >= 2 && !shouted.iter().any(|line| line.contains(&at));
+        if digits > 0 || acronym || other_script {
+            push(word.to_owned());
+        }
+        // "ISO 9001": the acronym, one space, a number of two digits or more.
+        if word_capitals >= 2 && digits == 0
+            && let Some(&(next_at, number)) = words.get(i + 1)
+            && next_at == at + word.len() + 1
+            && text[at + word.len()..].starts_with(' ')
+            && number.len() >= 2
+            && number.bytes().all(|b| b.is_ascii_digit())
+        {
+            push(format!("{word} {number}"));
         }
     }
     out
@@ -111,8 +176,13 @@ mod tests {
     fn codes_are_acronyms_model_numbers_and_latin_words_in_other_scripts() {
         assert_eq!(
             keys("Gestion technique sous certification ISM, ISPS et ISO 9001 ; contrats BIMCO SHIPMAN, A320neo et IP67 en 2027."),
-            vec!["ism", "isps", "iso", "bimco", "shipman", "a320neo", "ip67"]
+            vec!["ism", "isps", "iso", "iso 9001", "bimco", "shipman", "a320neo", "ip67"]
         );
+        // Digits next to another script stay with their letters.
+        assert_eq!(keys("我们支持5G网络和3D打印，提供20GP集装箱和ISO 14001认证"), vec!["5g", "3d", "20gp", "iso", "iso 14001"]);
+        // Quantities, units and ordinals are not codes; nor are the words of a title in capitals.
+        assert!(keys("500kg of durian, 20 m2 of cold storage, shipped on the 1st of May").is_empty());
+        assert_eq!(keys("COLD STORAGE FOR DURIAN IN A320 FREIGHTERS\nWe ship durian under HACCP rules."), vec!["a320", "haccp"]);
         // Ordinary capitalised words of a Latin-script text are not codes.
         assert!(keys("Kho lạnh và vận chuyển trái cây Việt Nam").is_empty());
         // In a text in another script every Latin word counts, each once.

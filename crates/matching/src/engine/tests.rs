@@ -332,7 +332,7 @@ fn shared_codes_lift_a_counterpart_in_another_language_and_follow_changes() {
     for code in ["ISM", "ISPS", "BIMCO", "SHIPMAN"] {
         assert!(reason.en.contains(code) && reason.zh.contains(code), "{reason:?}");
     }
-    assert!(reason.en.starts_with("Both name") && reason.zh.starts_with("共同的名称和代码") && reason.zh_hant.starts_with("共同的名稱和代碼"), "{reason:?}");
+    assert!(reason.en.starts_with("Both name") && reason.zh.starts_with("双方都提到") && reason.zh_hant.starts_with("雙方都提到"), "{reason:?}");
     assert!(matches[0].line_en.contains("Both name"), "{}", matches[0].line_en);
     let total: f64 = matches[0].reasons.iter().map(|r| r.contribution).sum();
     assert!((total - matches[0].score).abs() < 1e-9, "contributions add up to the score");
