@@ -284,12 +284,12 @@ fn fill_match_hub(target: &Hub, base: &Base, options: &MatchBenchOptions) -> App
             && let Some(org) = base.owners.get(source.owner.as_str())
         {
             let mut org = org.clone();
-            org.id = EntityId::parse(&owner_id).map_err(|e| AppError::Io(e.into()))?;
+            org.id = EntityId::parse(&owner_id).map_err(|e| AppError::Io(e.to_string()))?;
             batch.organizations.push(org);
         }
         let mut listing = source.clone();
-        listing.id = EntityId::parse(&format!("bml-{idx:07}")).map_err(|e| AppError::Io(e.into()))?;
-        listing.owner = EntityId::parse(&owner_id).map_err(|e| AppError::Io(e.into()))?;
+        listing.id = EntityId::parse(&format!("bml-{idx:07}")).map_err(|e| AppError::Io(e.to_string()))?;
+        listing.owner = EntityId::parse(&owner_id).map_err(|e| AppError::Io(e.to_string()))?;
         if copy > 0 {
             listing.body = format!("{} (#{idx})", listing.body);
         }

@@ -325,13 +325,13 @@ fn ties(rng: &mut fastrand::Rng, orgs: &[Organization], people: &[Person]) -> Ap
             }
             let kind = tie_kind(rng);
             let date = parse_date(&format!("{}-{:02}-{:02}", 2012 + rng.u16(..15), 1 + rng.u8(..12), 1 + rng.u8(..28)))
-                .map_err(|e| AppError::Io(e.into()))?;
+                .map_err(|e| AppError::Io(e.to_string()))?;
             let (from, to) = (org.id.clone(), orgs[other].id.clone());
             if !seen.insert((from.clone(), to.clone(), kind)) {
                 continue;
             }
             out.push(Tie {
-                id: Tie::derived_id(&from, &to, kind, date).map_err(|e| AppError::Io(e.into()))?,
+                id: Tie::derived_id(&from, &to, kind, date).map_err(|e| AppError::Io(e.to_string()))?,
                 from,
                 to,
                 kind,
@@ -343,9 +343,9 @@ fn ties(rng: &mut fastrand::Rng, orgs: &[Organization], people: &[Person]) -> Ap
     }
     for person in people {
         if let Some(org) = &person.affiliation {
-            let date = parse_date(&format!("{}-01-01", 2010 + rng.u16(..16))).map_err(|e| AppError::Io(e.into()))?;
+            let date = parse_date(&format!("{}-01-01", 2010 + rng.u16(..16))).map_err(|e| AppError::Io(e.to_string()))?;
             out.push(Tie {
-                id: Tie::derived_id(&person.id, org, TieKind::MemberOf, date).map_err(|e| AppError::Io(e.into()))?,
+                id: Tie::derived_id(&person.id, org, TieKind::MemberOf, date).map_err(|e| AppError::Io(e.to_string()))?,
                 from: person.id.clone(),
                 to: org.clone(),
                 kind: TieKind::MemberOf,

@@ -131,7 +131,7 @@ fn countries(country: &Option<String>, group: &Option<String>) -> AppResult<Opti
         Some(code) => {
             let grouping = reference::reference()
                 .grouping(&code.to_ascii_lowercase())
-                .ok_or_else(|| AppError::query("group", bridgehub_domain::GroupCode::parse(code).err().map(String::from).unwrap_or_default()))?;
+                .ok_or_else(|| AppError::query("group", bridgehub_domain::GroupCode::parse(code).err().unwrap_or_else(|| format!("\"{code}\" is not a known grouping").into())))?;
             Some(grouping.members.iter().filter_map(|m| CountryCode::parse(m).ok()).collect())
         }
     };

@@ -309,7 +309,7 @@ fn check_event(input: &EventInput) -> AppResult<()> {
     if !input.country.is_empty()
         && let Err(e) = CountryCode::parse(&input.country)
     {
-        problems.push(FieldError::coded("country", "not-a-country", &[("value", input.country.as_str())], e));
+        problems.push(e.at("country"));
     }
     if let Err(AppError::Validation(mut e)) = zone("time_zone", &input.time_zone) {
         problems.append(&mut e);

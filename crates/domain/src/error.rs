@@ -87,12 +87,6 @@ impl From<&str> for Problem {
     }
 }
 
-impl From<Problem> for String {
-    fn from(problem: Problem) -> Self {
-        problem.text
-    }
-}
-
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)

@@ -20,15 +20,17 @@ impl EntityId {
         if text.is_empty() {
             return Err(crate::text::empty());
         }
-        if text.len() > MAX_ID_LEN {
-            return Err(crate::text::too_long(text.len(), MAX_ID_LEN));
-        }
+        // The characters first: a valid id is ASCII, so its length in bytes is its length in
+        // characters, as the length problem says.
         if let Some(bad) = text.chars().find(|c| !(c.is_ascii_alphanumeric() || "-_.:@".contains(*c))) {
             return Err(Problem::coded(
                 "id-characters",
                 &[("value", text), ("character", &bad.to_string())],
                 format!("\"{text}\" contains {bad:?}; ids may use only ASCII letters, digits and - _ . : @"),
             ));
+        }
+        if text.len() > MAX_ID_LEN {
+            return Err(crate::text::too_long(text.len(), MAX_ID_LEN));
         }
         Ok(Self(text.to_owned()))
     }

@@ -236,11 +236,7 @@ pub(crate) async fn conflicts(
         // An unknown id or a bad value: said above the form, which keeps what was typed. The
         // graph does not know whether an unknown id was meant as an organization or a person.
         Err(AppError::NotFound { id, .. }) => page.problem = Some(format!("{} {id}", ctx.t("coi-unknown-id"))),
-        Err(AppError::InvalidQuery(e)) => page.problem = Some(format!("{}: {}", e.field, super::pages::problem_text(&ctx, &e))),
-        Err(AppError::Validation(errors)) => {
-            let each: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.field, super::pages::problem_text(&ctx, e))).collect();
-            page.problem = Some(each.join("; "));
-        }
+        Err(err @ (AppError::InvalidQuery(_) | AppError::Validation(_))) => page.problem = Some(super::pages::query_problem(&ctx, &err)),
         Err(err) => return app_error(&ctx, err),
     }
     render(&page)

@@ -563,7 +563,7 @@ pub(crate) async fn directory(
     let (orgs, persons, next, problem) = match result {
         Ok((orgs, persons, next)) => (orgs, persons, next, None),
         Err(err @ (AppError::InvalidQuery(_) | AppError::Validation(_))) => {
-            (Vec::new(), Vec::new(), None, Some(err.to_string()))
+            (Vec::new(), Vec::new(), None, Some(query_problem(&ctx, &err)))
         }
         Err(err) => return app_error(&ctx, err),
     };
@@ -738,7 +738,7 @@ pub(crate) async fn listings(
     let (items, next, problem) = match result {
         Ok((items, next)) => (items, next, None),
         Err(err @ (AppError::InvalidQuery(_) | AppError::Validation(_))) => {
-            (Vec::new(), None, Some(err.to_string()))
+            (Vec::new(), None, Some(query_problem(&ctx, &err)))
         }
         Err(err) => return app_error(&ctx, err),
     };
@@ -1247,6 +1247,17 @@ pub(crate) fn field_errors(ctx: &Ctx, err: &AppError) -> Vec<(String, String)> {
                 other.to_string()
             },
         )],
+    }
+}
+
+/// A refused filter or form as one line, `field: problem`, each problem in the page's
+/// language (see [`problem_text`]).
+pub(crate) fn query_problem(ctx: &Ctx, err: &AppError) -> String {
+    let line = |e: &bridgehub_domain::FieldError| format!("{}: {}", e.field, problem_text(ctx, e));
+    match err {
+        AppError::InvalidQuery(e) => line(e),
+        AppError::Validation(errors) => errors.iter().map(line).collect::<Vec<_>>().join("; "),
+        other => other.to_string(),
     }
 }
 

@@ -462,7 +462,7 @@ backend_tests! {
         let token = member.token("/signup?lang=zh-Hans");
         let reply = member.post("/signup", &[("_csrf", &token), ("email", "lonely@"), ("password", "short"), ("display_name", " "), ("locale", "en")]);
         assert_eq!(reply.status, 422, "{}", reply.body);
-        for problem in ["<strong>email</strong>: 不是电子邮件地址（name@example.org）", "<strong>password</strong>: 至少 12 个字符</li>", "<strong>display_name</strong>: 必填"] {
+        for problem in ["<strong>email</strong>: 不是电子邮件地址（如 name@example.org）", "<strong>password</strong>: 至少 12 个字符</li>", "<strong>display_name</strong>: 为必填项"] {
             assert!(reply.body.contains(problem), "{problem}: {}", reply.body);
         }
         let token = member.token("/signup?lang=en");
