@@ -55,6 +55,9 @@ impl Default for AccountPolicy {
 
 /// Shortest password accepted, in characters.
 pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// How long rate-limit counters are kept at least (see [`Hub::sweep_expired`]).
+const COUNTERS_KEPT_SECS: u64 = 24 * 3600;
 const MAX_PASSWORD_CHARS: usize = 1_024;
 const MAX_DISPLAY_NAME_CHARS: usize = 100;
 const MAX_MESSAGE_CHARS: usize = 2_000;
@@ -490,7 +493,7 @@ impl Hub {
         let organization = match &form.organization {
             None => None,
             Some(org) => {
-                let id = EntityId::parse(&random_id("org")?).map_err(|e| AppError::Io(e.into()))?;
+                let id = EntityId::parse(&random_id("org")?).map_err(|e| AppError::Io(e.to_string()))?;
                 match bridgehub_exchange::parse::organization(&organization_body(org), Some(&id)) {
                     Ok((org, _)) => Some(org),
                     Err(found) => {
@@ -655,10 +658,26 @@ impl Hub {
         Ok(())
     }
 
+    /// Housekeeping, run by `serve` every few minutes on every node: deletes sessions past
+    /// their absolute end or idle past the policy's limit (they could never be used again),
+    /// and rate-limit counters of windows that started more than a day ago, or twice the
+    /// login window when that is longer (a sliding window reads the current and the
+    /// previous fixed window only, so none of them is still read).
+    pub fn sweep_expired(&self) -> AppResult<bridgehub_store::Swept> {
+        let counters_secs = COUNTERS_KEPT_SECS.max(self.policy.login_window_secs.saturating_mul(2));
+        let swept = self.store.sweep_expired(self.policy.session_idle_secs, counters_secs)?;
+        if swept != bridgehub_store::Swept::default() {
+            tracing::info!(sessions = swept.sessions, counters = swept.counters, "expired sessions and rate-limit counters removed");
+        }
+        Ok(swept)
+    }
+
     /// Counts one request on `key` (e.g. `directory:<client>`) and fails with
     /// [`AppError::RateLimited`] once more than `limit` were made in the last `window_secs`
     /// (a sliding window, estimated from two fixed-window counters: see
-    /// [`bridgehub_store::RateWindow`]). Counters live in the database, shared by every node.
+    /// [`bridgehub_store::RateWindow`]). Counters live in the database, shared by every node;
+    /// [`Hub::sweep_expired`] removes those older than a day, so a window may be at most 12
+    /// hours long.
     pub fn rate_limit(&self, key: &str, limit: u32, window_secs: u64) -> AppResult<()> {
         let window = self.store.rate_limit_hit(key, window_secs)?;
         if window.count > limit {
@@ -877,11 +896,11 @@ impl Hub {
         }
         let outcome = if accept {
             let from = EntityId::parse(&record.from_org)
-                .map_err(|p| AppError::Store(StoreError::Decode(p.into())))?;
+                .map_err(|p| AppError::Store(StoreError::Decode(p.to_string())))?;
             let to = EntityId::parse(&record.to_org)
-                .map_err(|p| AppError::Store(StoreError::Decode(p.into())))?;
+                .map_err(|p| AppError::Store(StoreError::Decode(p.to_string())))?;
             let tie_id = EntityId::parse(&format!("tie-{}", record.id))
-                .map_err(|p| AppError::Store(StoreError::Decode(p.into())))?;
+                .map_err(|p| AppError::Store(StoreError::Decode(p.to_string())))?;
             let tie = Tie {
                 id: tie_id,
                 from,

@@ -233,11 +233,13 @@ pub async fn serve_with(
         }
     });
     let jobs = spawn_job_worker(state.hub.clone());
+    let sweeping = spawn_sweeper(state.hub.clone());
     ready();
     let result = axum::serve(listener, router_with(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown).await;
     following.abort();
     jobs.abort();
+    sweeping.abort();
     result
 }
 
@@ -322,6 +324,28 @@ fn spawn_job_worker(hub: Hub) -> tokio::task::JoinHandle<()> {
                 Err(_) => tracing::warn!("background job worker stopped unexpectedly; retrying"),
             }
             tokio::time::sleep(JOB_POLL_INTERVAL).await;
+        }
+    })
+}
+
+/// How often a node removes expired sessions and old rate-limit counters
+/// ([`Hub::sweep_expired`]); the first sweep runs at start.
+pub const SWEEP_INTERVAL: Duration = Duration::from_secs(10 * 60);
+
+/// Sweeps expired sessions and old rate-limit counters every [`SWEEP_INTERVAL`] (every node
+/// does; the deletes are idempotent).
+fn spawn_sweeper(hub: Hub) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(SWEEP_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let hub = hub.clone();
+            match tokio::task::spawn_blocking(move || hub.sweep_expired()).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(err)) => tracing::warn!(error = %err, "removing expired sessions failed; retrying at the next sweep"),
+                Err(_) => tracing::warn!("the session sweeper stopped unexpectedly; retrying at the next sweep"),
+            }
         }
     })
 }

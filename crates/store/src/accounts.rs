@@ -121,6 +121,21 @@ pub struct NewUser {
     pub organization: Option<Organization>,
 }
 
+/// What [`AccountStore::sweep_expired`] deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Sessions past their end.
+    pub sessions: usize,
+    /// Rate-limit counters of old windows.
+    pub counters: usize,
+}
+
+/// Unix seconds `seconds` ago (the clock of the rate-limit windows).
+pub(crate) fn unix_secs_before(seconds: u64) -> i64 {
+    let seconds = i64::try_from(seconds).unwrap_or(i64::MAX / 2).min(100 * 365 * 86_400);
+    jiff::Timestamp::now().as_second() - seconds
+}
+
 /// Counter state of one rate-limit window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateWindow {
@@ -307,6 +322,12 @@ pub trait AccountStore {
     fn touch_session(&self, token_hash: &str, idle_secs: u64) -> Result<Option<SessionRecord>>;
     /// Ends a session; false when there was none.
     fn delete_session(&self, token_hash: &str) -> Result<bool>;
+
+    /// Housekeeping: deletes sessions past their absolute end or idle for more than
+    /// `idle_secs` (touching them would delete them anyway), and rate-limit counters of
+    /// windows that started more than `counters_secs` ago (keys that are never hit again,
+    /// such as one client's address, would otherwise stay for ever). One transaction.
+    fn sweep_expired(&self, idle_secs: u64, counters_secs: u64) -> Result<Swept>;
 
     /// Counts one hit on `key` in the current fixed window of `window_secs`.
     fn rate_limit_hit(&self, key: &str, window_secs: u64) -> Result<RateWindow>;

@@ -19,7 +19,7 @@ mod ties;
 mod types;
 
 pub use accounts::{
-    AccountStore, ConsentRecord, IntroductionRecord, MembershipRecord, NewUser, RateWindow, SessionRecord, Transition,
+    AccountStore, ConsentRecord, IntroductionRecord, MembershipRecord, NewUser, RateWindow, SessionRecord, Swept, Transition,
     UserRecord,
 };
 pub use error::StoreError;

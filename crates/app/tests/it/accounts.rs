@@ -106,6 +106,25 @@ backend_tests! {
         assert!(absolute.session(&token).unwrap().is_none());
     }
 
+    fn the_sweep_ends_idle_sessions_and_keeps_live_ones_and_recent_counters(db) {
+        let store = db.store();
+        let hub = Hub::with_store(store.clone());
+        signed_up(&hub, "ana@example.org", "Saigon Cold");
+        let live = hub.log_in("ana@example.org", PASSWORD, None, "c").unwrap().token;
+        // A failed log-in counts against the address and the client.
+        assert!(hub.log_in("ana@example.org", "wrong password!!", None, "c").is_err());
+        let swept = hub.sweep_expired().unwrap();
+        assert_eq!(swept.counters, 0, "counters of the login window are kept");
+        assert!(hub.session(&live).unwrap().is_some());
+        // Under a policy of no idle time, the session has been idle too long: swept without
+        // being touched, and the counters stay (they are minutes old, not a day).
+        let strict = Hub::with_store(store).with_account_policy(AccountPolicy { session_idle_secs: 0, ..AccountPolicy::default() });
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let swept = strict.sweep_expired().unwrap();
+        assert!(swept.sessions >= 1 && swept.counters == 0, "{swept:?}");
+        assert!(hub.session(&live).unwrap().is_none());
+    }
+
     fn failed_logins_are_limited_per_address_and_per_client(db) {
         let hub = Hub::with_store(db.store());
         signed_up(&hub, "ana@example.org", "Saigon Cold");

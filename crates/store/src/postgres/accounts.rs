@@ -373,6 +373,19 @@ impl AccountStore for PgStore {
         })
     }
 
+    fn sweep_expired(&self, idle_secs: u64, counters_secs: u64) -> Result<crate::accounts::Swept> {
+        self.with_client(|client| {
+            let mut tx = client.transaction()?;
+            let sessions = tx.execute(
+                "DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2",
+                &[&now(), &crate::accounts::before(idle_secs)],
+            )?;
+            let counters = tx.execute("DELETE FROM rate_limits WHERE window_start < $1", &[&crate::accounts::unix_secs_before(counters_secs)])?;
+            tx.commit()?;
+            Ok(crate::accounts::Swept { sessions: usize::try_from(sessions).unwrap_or(usize::MAX), counters: usize::try_from(counters).unwrap_or(usize::MAX) })
+        })
+    }
+
     fn rate_limit_hit(&self, key: &str, window_secs: u64) -> Result<RateWindow> {
         let slide = Slide::now(window_secs);
         self.with_client(|client| {

@@ -125,6 +125,28 @@ backend_tests! {
         assert!(store.touch_session("hash-3", 0).unwrap().is_none());
     }
 
+    fn the_sweep_removes_ended_sessions_and_old_counters_only(db) {
+        let store = db.store();
+        store.create_user(&NewUser { user: user("usr-1", "a@example.org"), organization: None }).unwrap();
+        store.create_session("live", "usr-1", "csrf-1", 3600).unwrap();
+        store.create_session("ended", "usr-1", "csrf-2", 0).unwrap();
+        // A window of a million seconds: it started well before now (but not ten years ago).
+        store.rate_limit_hit("client:1", 1_000_000).unwrap();
+        // Nothing idle for an hour, no counter of ten years ago: only the ended session goes.
+        assert_eq!(store.sweep_expired(3600, 10 * 365 * 86_400).unwrap(), bridgehub_store::Swept { sessions: 1, counters: 0 });
+        assert!(store.touch_session("live", 3600).unwrap().is_some());
+        assert_eq!(store.rate_limit_peek("client:1", 1_000_000).unwrap().count, 1);
+        // Idle for more than 0 s (time moves on), and counters of windows that started
+        // before now: both go.
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let swept = store.sweep_expired(0, 0).unwrap();
+        assert_eq!(swept.sessions, 1);
+        assert!(swept.counters >= 1, "{swept:?}");
+        assert!(store.touch_session("live", 3600).unwrap().is_none());
+        assert_eq!(store.rate_limit_peek("client:1", 1_000_000).unwrap().count, 0);
+        assert_eq!(store.sweep_expired(0, 0).unwrap(), bridgehub_store::Swept::default(), "nothing left");
+    }
+
     fn rate_limit_counters_count_per_key(db) {
         let store = db.store();
         assert_eq!(store.rate_limit_peek("k", 600).unwrap().count, 0);
