@@ -67,6 +67,14 @@ pub struct Code {
     pub display: String,
 }
 
+/// ISO 4217 codes of the currencies listings quote most: followed by a number they make an
+/// amount, not a standard's number.
+const CURRENCIES: &[&str] = &[
+    "AED", "AUD", "BDT", "BHD", "BRL", "CAD", "CHF", "CNH", "CNY", "EGP", "EUR", "GBP", "HKD", "IDR", "INR", "JPY", "KRW",
+    "KWD", "KZT", "LKR", "MOP", "MXN", "MYR", "NGN", "NZD", "OMR", "PHP", "PKR", "QAR", "RMB", "RUB", "SAR", "SGD",
+    "THB", "TRY", "TWD", "USD", "UZS", "VND", "ZAR",
+];
+
 /// A Latin letter: ASCII, or with diacritics (Latin-1 to Latin Extended-B, and the
 /// Vietnamese block of Latin Extended Additional).
 fn is_latin(c: char) -> bool {
@@ -88,7 +96,7 @@ fn is_latin(c: char) -> bool {
 /// - or is any word in a text whose letters are mostly of another script (there every
 ///   Latin word was written as is: a product, a standard, a place's Latin name).
 ///
-/// An acronym followed by a number (`ISO 9001`) gives the acronym and the pair. Such tokens
+/// An acronym followed by a number (`ISO 9001`, but not a currency: `USD 15`) gives the acronym and the pair. Such tokens
 /// survive translation, so two texts in different languages that share rare ones very likely
 /// speak of the same thing.
 pub fn codes(text: &str) -> Vec<Code> {
@@ -150,8 +158,10 @@ pub fn codes(text: &str) -> Vec<Code> {
         if digits > 0 || acronym || other_script {
             push(word.to_owned());
         }
-        // "ISO 9001": the acronym, one space, a number of two digits or more.
+        // "ISO 9001": the acronym, one space, a number of two digits or more (not an amount
+        // after a currency: "USD 15" million).
         if word_capitals >= 2 && digits == 0
+            && !CURRENCIES.contains(&word)
             && let Some(&(next_at, number)) = words.get(i + 1)
             && next_at == at + word.len() + 1
             && text[at + word.len()..].starts_with(' ')
@@ -180,6 +190,8 @@ mod tests {
         );
         // Digits next to another script stay with their letters.
         assert_eq!(keys("我们支持5G网络和3D打印，提供20GP集装箱和ISO 14001认证"), vec!["5g", "3d", "20gp", "iso", "iso 14001"]);
+        // An amount is not a standard's number.
+        assert_eq!(keys("A budget of USD 15 million for EPC works"), vec!["usd", "epc"]);
         // Quantities, units and ordinals are not codes; nor are the words of a title in capitals.
         assert!(keys("500kg of durian, 20 m2 of cold storage, shipped on the 1st of May").is_empty());
         assert_eq!(keys("COLD STORAGE FOR DURIAN IN A320 FREIGHTERS\nWe ship durian under HACCP rules."), vec!["a320", "haccp"]);
