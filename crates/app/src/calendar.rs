@@ -102,6 +102,10 @@ pub struct Agenda {
     /// Whether the caller may change that availability now: the party is registered, and
     /// the event is open (or the caller organizes it and it is a draft or closed).
     pub availability_editable: bool,
+    /// The party's calendar feed token while it is registered (for the agenda page's
+    /// subscription link; never serialized).
+    #[serde(skip)]
+    pub feed_token: Option<String>,
 }
 
 fn zoned_time(zoned: &jiff::Zoned, name: &str) -> ZonedTime {
@@ -295,6 +299,7 @@ impl Hub {
             meetings,
             availability,
             availability_editable: false,
+            feed_token: (registration.status == RegistrationStatus::Registered).then(|| registration.feed_token.clone()),
         })
     }
 

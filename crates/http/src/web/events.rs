@@ -388,12 +388,7 @@ pub(crate) async fn agenda(
     let event = id.clone();
     let result = run(&state.hub, move |hub| {
         let agenda = hub.agenda(&actor, &event, &party, tz.as_deref())?;
-        let token = hub
-            .event_registrations(&actor, &event)?
-            .into_iter()
-            .find(|r| r.party_id == party && r.status == RegistrationStatus::Registered)
-            .map(|r| r.feed_token)
-            .unwrap_or_default();
+        let token = agenda.feed_token.clone().unwrap_or_default();
         let party_name = hub
             .organization(&party)
             .map(|o| org_names(&o.record, c.locale).0)

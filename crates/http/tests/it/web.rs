@@ -709,6 +709,7 @@ backend_tests! {
         // The form lists both slots, none ticked.
         let shown = a.get(&agenda);
         assert!(shown.body.contains("id=\"availability-form\"") && shown.body.contains("2026-12-01 · Morning") && shown.body.contains("14:00–14:30"), "{}", shown.body);
+        assert!(shown.body.contains("id=\"calendar-link\"") && shown.body.contains(&token_before), "the party's own calendar feed is linked");
         assert_eq!(shown.body.matches("name=\"unavailable\"").count(), 2);
         assert!(!shown.body.contains(" checked>") && !shown.body.contains("id=\"availability-conflicts\""), "{}", shown.body);
         let token = hidden_value(&shown.body, "_csrf").expect("a form token");
@@ -772,7 +773,7 @@ backend_tests! {
         app.hub.set_event_status(&root, &event, bridgehub_store::EventStatus::Open).expect("reopen");
         app.hub.unregister_from_event(&root, &event, &b_org).expect("withdraw");
         let shown = b.get(&format!("/events/{event}/agenda?party={b_org}"));
-        assert!(!shown.body.contains("id=\"availability-form\""), "{}", shown.body);
+        assert!(!shown.body.contains("id=\"availability-form\"") && !shown.body.contains("id=\"calendar-link\""), "no form and no feed: {}", shown.body);
         let reply = b.post(&format!("/events/{event}/availability"), &[("_csrf", &b_token), ("party", &b_org), ("unavailable", &first)]);
         assert_eq!(reply.status, 404, "{}", reply.body);
         assert_eq!(registration(&b_org).status, bridgehub_store::RegistrationStatus::Cancelled);
