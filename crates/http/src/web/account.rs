@@ -109,7 +109,7 @@ fn problems(ctx: &Ctx, err: &AppError) -> Vec<(String, String)> {
             .iter()
             .map(|e| (e.field.clone(), super::pages::problem_text(ctx, e)))
             .collect(),
-        other => vec![(other.field().unwrap_or("").to_owned(), other.to_string())],
+        other => vec![(other.field().unwrap_or("").to_owned(), super::pages::uncoded(ctx, &other.to_string()))],
     }
 }
 

@@ -220,7 +220,10 @@ pub(crate) async fn conflicts(
                     .evidence
                     .iter()
                     .map(|e| EvidenceRow {
-                        kind: e.kind.to_owned(),
+                        kind: match bridgehub_domain::TieKind::parse(e.kind) {
+                            Ok(_) => super::i18n::text(locale, &format!("tie-kind-{}", e.kind.replace('_', "-")), None),
+                            Err(_) => e.kind.to_owned(),
+                        },
                         between: format!("{} – {}", node_name(hub, &e.from, locale), node_name(hub, &e.to, locale)),
                         date: e.date.clone().unwrap_or_default(),
                         note: [e.evidence.as_deref(), e.source.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" · "),

@@ -542,7 +542,12 @@ fn run_facts(ctx: &Ctx, run: &serde_json::Value) -> Vec<(String, String)> {
     let text = |key: &str| run.get(key).filter(|v| !v.is_null()).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
     let mut facts = Vec::new();
     if let Some(status) = text("status") {
-        facts.push((ctx.t("run-status"), status));
+        // The solver's status in the page's language (an unknown code as it is).
+        let shown = match status.as_str() {
+            "optimal" | "feasible" | "infeasible" | "unknown" => ctx.vocab("solve-status", &status),
+            _ => status,
+        };
+        facts.push((ctx.t("run-status"), shown));
     }
     if let (Some(weight), Some(bound)) = (text("weight"), run.get("upper_bound").and_then(|b| b.as_f64())) {
         facts.push((ctx.t("run-weight"), format!("{weight} / {bound:.1}")));
@@ -726,7 +731,8 @@ impl Default for SetupValues {
             slot_minutes: "20".into(),
             count: "10".into(),
             capacity: "1".into(),
-            table_name: "Table".into(),
+            // Filled in the page's language when the page is drawn (organize_page).
+            table_name: String::new(),
             one_day: String::new(),
             one_starts: "12:30".into(),
             one_ends: "13:00".into(),
@@ -803,6 +809,9 @@ async fn organize_page(
     let Some(viewer) = ctx.viewer.clone() else {
         return to_login(ctx);
     };
+    if setup.table_name.trim().is_empty() {
+        setup.table_name = ctx.t("organize-table-default");
+    }
     let actor = viewer.actor();
     let c = ctx.clone();
     let event = id.clone();
@@ -909,7 +918,11 @@ async fn organize_page(
                 last_run,
                 job: job
                     .map(|job| {
-                        let mut facts = vec![(ctx.t("run-job"), format!("{} · {}", job.id, job.status))];
+                        let status = match job.status.as_str() {
+                            "queued" | "running" | "done" | "failed" => ctx.vocab("job-status", &job.status),
+                            other => other.to_owned(),
+                        };
+                        let mut facts = vec![(ctx.t("run-job"), format!("{} · {status}", job.id))];
                         facts.extend(job.result.as_ref().map(|r| run_facts(ctx, r)).unwrap_or_default());
                         facts
                     })
@@ -1080,7 +1093,12 @@ impl EventForm {
         let mut errors = Vec::new();
         let kind = bridgehub_store::EventKind::parse(&self.kind);
         if kind.is_none() {
-            errors.push(bridgehub_domain::FieldError::new("kind", format!("\"{}\" is not a kind of event", self.kind)));
+            errors.push(bridgehub_domain::FieldError::coded(
+                "kind",
+                "not-an-event-kind",
+                &[("value", self.kind.as_str())],
+                format!("\"{}\" is not a kind of event", self.kind),
+            ));
         }
         let status = match self.status.as_str() {
             "" => None,

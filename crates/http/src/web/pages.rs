@@ -42,6 +42,15 @@ struct ErrorPage<'a> {
     message: String,
 }
 
+/// `GET` of an address no route serves: the not-found page, or the API's JSON answer for
+/// addresses under `/api`.
+pub(crate) async fn not_found_page(Extension(ctx): Extension<Ctx>, uri: axum::http::Uri) -> Response {
+    if uri.path() == "/api" || uri.path().starts_with("/api/") {
+        return crate::error::ApiError::RouteNotFound.into_response();
+    }
+    error_page(&ctx, StatusCode::NOT_FOUND, "error-not-found")
+}
+
 /// An error page with a status and a translated message.
 pub(crate) fn error_page(ctx: &Ctx, status: StatusCode, key: &str) -> Response {
     let title = ctx.t(&format!("status-{}", status.as_u16()));
@@ -55,6 +64,7 @@ pub(crate) fn error_page(ctx: &Ctx, status: StatusCode, key: &str) -> Response {
 
 /// The page for a use case's error (status from the API's one code→status match).
 pub(crate) fn app_error(ctx: &Ctx, err: AppError) -> Response {
+    let err_kind = if matches!(err, AppError::Validation(_)) { ErrKind::Validation } else { ErrKind::Other };
     // A refused value in the page's language where the use case coded it.
     let message = match &err {
         AppError::Validation(_) => field_errors(ctx, &err)
@@ -71,7 +81,8 @@ pub(crate) fn app_error(ctx: &Ctx, err: AppError) -> Response {
         StatusCode::FORBIDDEN => ctx.t("error-forbidden"),
         StatusCode::TOO_MANY_REQUESTS => ctx.t("error-rate-limited"),
         s if s.is_server_error() => ctx.t("error-internal"),
-        _ => message,
+        _ if matches!(err_kind, ErrKind::Validation) => message,
+        _ => uncoded(ctx, &message),
     };
     let page = ErrorPage {
         ctx,
@@ -1244,7 +1255,7 @@ pub(crate) fn field_errors(ctx: &Ctx, err: &AppError) -> Vec<(String, String)> {
             if other.code() == bridgehub_app::ErrorCode::VersionConflict {
                 ctx.t("error-version-conflict")
             } else {
-                other.to_string()
+                uncoded(ctx, &other.to_string())
             },
         )],
     }
@@ -1257,7 +1268,23 @@ pub(crate) fn query_problem(ctx: &Ctx, err: &AppError) -> String {
     match err {
         AppError::InvalidQuery(e) => line(e),
         AppError::Validation(errors) => errors.iter().map(line).collect::<Vec<_>>().join("; "),
-        other => other.to_string(),
+        other => uncoded(ctx, &other.to_string()),
+    }
+}
+
+enum ErrKind {
+    Validation,
+    Other,
+}
+
+/// A use case's refusal that has no message of its own in the catalogues (a conflict, a
+/// state that does not allow the action): on a non-English page, a translated lead-in
+/// before the English detail, so that the reader knows what happened.
+pub(crate) fn uncoded(ctx: &Ctx, english: &str) -> String {
+    if ctx.locale == bridgehub_domain::reference::Locale::En {
+        english.to_owned()
+    } else {
+        format!("{} {english}", ctx.t("error-not-possible"))
     }
 }
 

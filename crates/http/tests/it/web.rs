@@ -613,6 +613,10 @@ backend_tests! {
         };
         assert!(done.body.contains("Scheduled: 2026-12-01 14:00–14:30"), "scheduled in the fixed slot: {}", done.body);
         assert!(done.body.contains("Meetings scheduled / requested</dt><dd dir=\"auto\">1 / 1"), "{}", done.body);
+        assert!(done.body.contains(">optimal<") && done.body.contains(" · done<"), "the solver's and the job's status: {}", done.body);
+        let zh = organizer.get(&format!("{queued}&lang=zh-Hans"));
+        assert!(zh.body.contains(">最优<") && zh.body.contains(" · 已完成<"), "{}", zh.body);
+        organizer.get(&format!("{page}?lang=en"));
         assert_eq!(organizer.get(&format!("{page}?job=999999")).status, 200, "an unknown job is not reported on");
 
         // A large event's requests come 40 to a page; a form sends the organizer back to its page.
@@ -767,6 +771,11 @@ backend_tests! {
         assert!(!shown.body.contains("id=\"availability-form\"") && shown.body.contains("no longer takes changes"), "{}", shown.body);
         let reply = b.post(&format!("/events/{event}/availability"), &[("_csrf", &b_token), ("party", &b_org), ("unavailable", &first)]);
         assert_eq!(reply.status, 409, "{}", reply.body);
+        // On a Chinese page the refusal, which has no message of its own, gets a Chinese lead-in.
+        b.get(&format!("/events/{event}/agenda?party={b_org}&lang=zh-Hans"));
+        let reply = b.post(&format!("/events/{event}/availability"), &[("_csrf", &b_token), ("party", &b_org), ("unavailable", &first)]);
+        assert!(reply.status == 409 && reply.body.contains("无法完成此操作："), "{}", reply.body);
+        b.get(&format!("/events/{event}/agenda?party={b_org}&lang=en"));
         assert!(registration(&b_org).unavailable.is_empty());
 
         // A party that has withdrawn is shown no form, and a late save does not register it again.
@@ -892,7 +901,8 @@ backend_tests! {
         let kept = app.hub.event_details(&event).expect("the event");
         assert_eq!((kept.slots.len(), kept.event.status, kept.rules), (5, bridgehub_app::EventStatus::Closed, rules), "nothing changed");
         // On a Chinese page the problems are in Chinese too, fields named by their labels.
-        member.get(&format!("{base}?lang=zh-Hans"));
+        let shown = member.get(&format!("{base}?lang=zh-Hans"));
+        assert!(shown.body.contains("id=\"tables-name\" name=\"name\" value=\"桌\""), "tables are named in the page's language: {}", shown.body);
         let reply = member.post(&format!("{base}/session"), &[("_csrf", &token), ("day", "2027-05-12"), ("part", "am"), ("starts", "13:00"), ("ends", "12:00"), ("slot_minutes", "30")]);
         assert!(reply.status == 422 && reply.body.contains("<strong>结束</strong>: 须晚于开始时间"), "{}", reply.body);
         let reply = member.post(&format!("{base}/session"), &[("_csrf", &token), ("day", "2027-05-12"), ("part", "am"), ("starts", "13:00"), ("ends", "15:00"), ("slot_minutes", "30")]);
@@ -928,6 +938,18 @@ backend_tests! {
         assert!(again.body.contains(">名录<"), "the choice is kept in a cookie");
         let hant = client.get("/directory?lang=zh-Hant");
         assert!(hant.body.contains(">名錄<"));
+        // An address no page serves: the not-found page in the chosen language; under /api
+        // the API's JSON answer.
+        let missing = client.get("/no-such-page?lang=zh-Hans");
+        assert!(missing.status == 404 && missing.body.contains("此地址没有内容"), "{}", missing.body);
+        for path in ["/api/v1/no-such-route", "/api/no-such-route"] {
+            let api = client.get(path);
+            assert!(api.status == 404 && api.body.contains("\"route_not_found\""), "{path}: {}", api.body);
+        }
+        // A bad filter value is said in Chinese too.
+        let bad = client.get("/directory?country=XQ&lang=zh-Hans");
+        assert!(bad.body.contains("“XQ”不是 ISO 3166 国家代码"), "{}", bad.body);
+        client.get("/directory?lang=zh-Hant");
         let mut fresh = Client::new(&app);
         let response = fresh
             .agent
@@ -1027,6 +1049,7 @@ backend_tests! {
         assert_eq!(wrong.status, 422);
         let deleted = member.post("/account/delete", &[("_csrf", &token), ("password", PASSWORD)]);
         assert_eq!(deleted.status, 200, "{}", deleted.body);
+        assert!(deleted.body.contains("Your account was deleted.") && !deleted.body.contains("status-200"), "{}", deleted.body);
         assert!(!member.cookies.contains_key("__Host-bridgehub-session"), "the cookie is cleared");
         let mut again = Client::new(&app);
         let token = again.token("/login");
