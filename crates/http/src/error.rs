@@ -1,4 +1,5 @@
-//! HTTP errors: `{"error": {"code", "message", "field"}}` with a stable code. The
+//! HTTP errors: `{"error": {"code", "message", "field"}}` with a stable code (and a refused
+//! value's problem code and values, `problem_code`/`problem_args` or per `details` entry). The
 //! status of every application error code is chosen here, in one exhaustive match.
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -24,6 +25,13 @@ pub struct ErrorDetail {
     pub message: String,
     /// The field the error is about, when there is one.
     pub field: Option<String>,
+    /// The stable name of the field's problem (`not-a-country`) when there is one field
+    /// and its problem has one: clients in other languages say it in their own words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem_code: Option<String>,
+    /// The values `problem_code` names (`{"value": "XQ"}`).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub problem_args: std::collections::BTreeMap<String, String>,
     /// Every problem, when there are several (validation, import).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<FieldProblem>,
@@ -34,8 +42,25 @@ pub struct ErrorDetail {
 pub struct FieldProblem {
     /// The field.
     pub field: String,
-    /// What is wrong.
+    /// What is wrong (English).
     pub problem: String,
+    /// The stable name of the problem, when it has one (see `ErrorDetail::problem_code`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The values the code names.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub args: std::collections::BTreeMap<String, String>,
+}
+
+impl FieldProblem {
+    fn of(e: &bridgehub_domain::FieldError) -> Self {
+        FieldProblem {
+            field: e.field.clone(),
+            problem: e.problem.clone(),
+            code: e.code.map(str::to_owned),
+            args: e.args.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect(),
+        }
+    }
 }
 
 /// An error on its way to the client.
@@ -90,7 +115,8 @@ fn status_of(code: ErrorCode) -> StatusCode {
 }
 
 fn body(status: StatusCode, code: &str, message: String, field: Option<String>, details: Vec<FieldProblem>) -> Response {
-    (status, axum::Json(ErrorBody { error: ErrorDetail { code: code.into(), message, field, details } })).into_response()
+    let detail = ErrorDetail { code: code.into(), message, field, problem_code: None, problem_args: Default::default(), details };
+    (status, axum::Json(ErrorBody { error: detail })).into_response()
 }
 
 impl IntoResponse for ApiError {
@@ -105,13 +131,30 @@ impl IntoResponse for ApiError {
                     return body(status, ErrorCode::Internal.as_str(), "internal error; see the server log".into(), None, vec![]);
                 }
                 let details = match &err {
-                    AppError::Validation(errors) if errors.len() > 1 => errors
-                        .iter()
-                        .map(|e| FieldProblem { field: e.field.clone(), problem: e.problem.clone() })
-                        .collect(),
+                    AppError::Validation(errors) if errors.len() > 1 => errors.iter().map(FieldProblem::of).collect(),
                     _ => vec![],
                 };
-                let mut response = body(status, code.as_str(), err.to_string(), err.field().map(str::to_owned), details);
+                // One field's problem: its code at the top level.
+                let single = match &err {
+                    AppError::Validation(errors) if errors.len() == 1 => errors.first(),
+                    AppError::InvalidQuery(e) => Some(e),
+                    _ => None,
+                };
+                let (problem_code, problem_args) = single
+                    .map(|e| {
+                        let p = FieldProblem::of(e);
+                        (p.code, p.args)
+                    })
+                    .unwrap_or_default();
+                let detail = ErrorDetail {
+                    code: code.as_str().into(),
+                    message: err.to_string(),
+                    field: err.field().map(str::to_owned),
+                    problem_code,
+                    problem_args,
+                    details,
+                };
+                let mut response = (status, axum::Json(ErrorBody { error: detail })).into_response();
                 if let AppError::RateLimited { retry_after_secs } = &err {
                     response.headers_mut().insert(axum::http::header::RETRY_AFTER, (*retry_after_secs).into());
                 }

@@ -100,7 +100,15 @@ backend_tests! {
         assert!(error["error"]["message"].as_str().unwrap().contains("\"XX\" is not an ISO 3166-1 alpha-2 country code"));
         let details: Vec<&str> = error["error"]["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
         assert_eq!(details, vec!["country", "sectors[1]"]);
+        // Coded problems carry their code and values, for clients in other languages.
+        let country = &error["error"]["details"][0];
+        assert_eq!((country["code"].as_str(), country["args"]["value"].as_str()), (Some("not-a-country"), Some("XX")));
+        assert!(error["error"]["details"][1].get("code").is_none(), "an uncoded problem has no code: {error}");
         assert_eq!(app.get("/api/v1/organizations/org-bad").0, 404);
+        // One problem: its code at the top level.
+        let (status, error) = app.post("/api/v1/organizations", &org_body("org-bad", "XX"));
+        assert_eq!(status, 422);
+        assert_eq!((error["error"]["problem_code"].as_str(), error["error"]["problem_args"]["value"].as_str()), (Some("not-a-country"), Some("XX")), "{error}");
     }
 
     fn malformed_json_and_bad_queries_get_json_errors(db) {
@@ -113,6 +121,7 @@ backend_tests! {
         assert_eq!((error["error"]["code"].as_str(), error["error"]["field"].as_str()), (Some("invalid_query"), Some("limit")));
         let (status, error) = app.get("/api/v1/organizations?group=mars");
         assert_eq!((status, error["error"]["field"].as_str()), (400, Some("group")));
+        assert_eq!(error["error"]["problem_code"].as_str(), Some("not-a-grouping"), "{error}");
         let (status, error) = app.get("/api/v1/organizations?limit=abc");
         assert_eq!((status, error["error"]["code"].as_str()), (400, Some("invalid_query")));
         let (status, error) = app.get("/api/v1/organizations?cursor=zz");
