@@ -96,6 +96,53 @@ impl Brandes {
     }
 }
 
+/// Source chunks run side by side (a fixed number, whatever the machine's cores, so that the
+/// sums, added chunk by chunk in order, are the same everywhere).
+const CHUNKS: usize = 4;
+
+/// Brandes' accumulation from every source of `sources` into one score per node, the sources
+/// split into [`CHUNKS`] contiguous chunks that run on threads of their own (each with its own
+/// state and scores, added in chunk order). `targets` gives the target mask of a source
+/// (`None`: every node).
+fn accumulate<M>(adj: &Adjacency, sources: &[usize], targets: M) -> Vec<f64>
+where
+    M: Fn(usize, &mut Vec<bool>) -> bool + Sync,
+{
+    let n = adj.len();
+    let run_chunk = |chunk: &[usize]| {
+        let mut scores = vec![0.0; n];
+        let mut state = Brandes::new(n);
+        let mut mask = Vec::new();
+        for &s in chunk {
+            let masked = targets(s, &mut mask);
+            state.run(adj, s, masked.then_some(mask.as_slice()), &mut scores);
+        }
+        scores
+    };
+    let size = sources.len().div_ceil(CHUNKS).max(1);
+    // Small jobs stay on this thread (threads cost more than they save).
+    if sources.len() < 2 * CHUNKS || n < 1_000 {
+        let mut total = vec![0.0; n];
+        for chunk in sources.chunks(size) {
+            for (t, x) in total.iter_mut().zip(run_chunk(chunk)) {
+                *t += x;
+            }
+        }
+        return total;
+    }
+    let parts: Vec<Vec<f64>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = sources.chunks(size).map(|chunk| scope.spawn(move || run_chunk(chunk))).collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    let mut total = vec![0.0; n];
+    for part in parts {
+        for (t, x) in total.iter_mut().zip(part) {
+            *t += x;
+        }
+    }
+    total
+}
+
 /// Picks `k` distinct sources from `pool` with a seeded shuffle (all of them when k ≥ len).
 fn sample(pool: &[usize], k: usize, seed: u64) -> Vec<usize> {
     let mut pool = pool.to_vec();
@@ -123,16 +170,12 @@ pub fn betweenness(adj: &Adjacency, samples: Option<usize>, seed: u64) -> Vec<f6
 /// are sampled as sources and counted when normalizing, as a graph without the others
 /// would be.
 pub fn betweenness_over(adj: &Adjacency, nodes: &[usize], samples: Option<usize>, seed: u64) -> Vec<f64> {
-    let mut scores = vec![0.0; adj.len()];
     let n = nodes.len();
     let sources = match samples {
         Some(k) if k < n => sample(nodes, k, seed),
         _ => nodes.to_vec(),
     };
-    let mut state = Brandes::new(adj.len());
-    for &s in &sources {
-        state.run(adj, s, None, &mut scores);
-    }
+    let mut scores = accumulate(adj, &sources, |_, _| false);
     // NetworkX `_rescale` with endpoints=False: N = n − 1 valid targets.
     if n < 3 {
         return scores;
@@ -175,8 +218,6 @@ pub fn pair_betweenness(
     let mut in_b = vec![false; n];
     a.iter().for_each(|v| in_a[*v] = true);
     b.iter().for_each(|v| in_b[*v] = true);
-    let mut scores = vec![0.0; n];
-    let mut state = Brandes::new(n);
     let disjoint = !a.iter().any(|v| in_b[*v]);
     if disjoint {
         // Each unordered pair once, from the smaller side.
@@ -189,11 +230,15 @@ pub fn pair_betweenness(
             Some(k) if k < sources.len() => sample(sources, k, seed),
             _ => sources.to_vec(),
         };
-        for &s in &chosen {
-            state.run(adj, s, Some(mask), &mut scores);
-        }
+        let mut scores = accumulate(adj, &chosen, |_, target| {
+            if target.is_empty() {
+                target.extend_from_slice(mask);
+            }
+            true
+        });
         let scale = sources.len() as f64 / chosen.len().max(1) as f64;
         scores.iter_mut().for_each(|x| *x *= scale);
+        scores
     } else {
         // Ordered pairs from both sides, then halved.
         let mut union: Vec<usize> = a.iter().chain(b).copied().collect();
@@ -203,17 +248,15 @@ pub fn pair_betweenness(
             Some(k) if k < union.len() => sample(&union, k, seed),
             _ => union.clone(),
         };
-        let mut mask = vec![false; n];
-        for &s in &chosen {
-            for v in 0..n {
-                mask[v] = (in_a[s] && in_b[v]) || (in_b[s] && in_a[v]);
-            }
-            state.run(adj, s, Some(&mask), &mut scores);
-        }
+        let mut scores = accumulate(adj, &chosen, |s, mask| {
+            mask.clear();
+            mask.extend((0..n).map(|v| (in_a[s] && in_b[v]) || (in_b[s] && in_a[v])));
+            true
+        });
         let scale = 0.5 * union.len() as f64 / chosen.len().max(1) as f64;
         scores.iter_mut().for_each(|x| *x *= scale);
+        scores
     }
-    scores
 }
 
 /// Burt's constraint of the given nodes (`None` for an isolated node), weighted by pair
