@@ -5,6 +5,8 @@
 //! meetings of one participant, swap any two meetings, and Kempe chains between two slots.
 //! Every counter is updated incrementally; a participant's breaks come from its busy mask.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use fastrand::Rng;
 
 use super::ProgressInfo;
@@ -193,7 +195,14 @@ impl<'a> State<'a> {
     }
 }
 
-/// Solves in mode `all`; `None` when no valid schedule was found.
+/// Independent searches run side by side (a fixed number, whatever the machine's cores, so
+/// that a run with a move budget gives the same schedule everywhere).
+const WORKERS: usize = 2;
+
+/// Solves in mode `all`; `None` when no valid schedule was found. [`WORKERS`] annealers
+/// search from their own seeds (drawn from `rng`) on threads of their own, each under the
+/// same budgets; the first to reach the breaks lower bound stops the others, and the best
+/// schedule wins (ties: the lower worker). Only the first worker reports progress.
 pub(super) fn solve(
     problem: &Problem,
     fairness: u32,
@@ -203,6 +212,53 @@ pub(super) fn solve(
     rng: &mut Rng,
     progress: &mut dyn FnMut(&ProgressInfo),
 ) -> Option<Vec<Option<usize>>> {
+    let seeds: Vec<u64> = (0..WORKERS).map(|_| rng.u64(..)).collect();
+    let stop = AtomicBool::new(false);
+    let start_total = clock.total_iterations();
+    let results: Vec<(Option<(i64, Vec<u8>)>, u64)> = std::thread::scope(|scope| {
+        let others: Vec<_> = seeds[1..]
+            .iter()
+            .map(|&seed| {
+                let mut own_clock = clock.clone();
+                let stop = &stop;
+                scope.spawn(move || {
+                    let found = search(problem, fairness, domains, previous, &mut own_clock, &mut Rng::with_seed(seed), &mut |_| {}, stop);
+                    (found, own_clock.total_iterations() - start_total)
+                })
+            })
+            .collect();
+        let first = search(problem, fairness, domains, previous, clock, &mut Rng::with_seed(seeds[0]), progress, &stop);
+        let mut results = vec![(first, 0)];
+        results.extend(others.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))));
+        results
+    });
+    let mut best: Option<(i64, Vec<u8>)> = None;
+    for (found, moves) in results {
+        clock.count(moves);
+        if let Some((score, slots)) = found
+            && best.as_ref().is_none_or(|(s, _)| score < *s)
+        {
+            best = Some((score, slots));
+        }
+    }
+    let (_, slots) = best?;
+    Some(slots.iter().map(|&t| Some(usize::from(t))).collect())
+}
+
+/// One annealer: the best valid schedule it found (breaks plus the cost of moves) and its
+/// slots. Stops early when `stop` is set (another worker reached the lower bound) and sets
+/// it when it does.
+#[allow(clippy::too_many_arguments)]
+fn search(
+    problem: &Problem,
+    fairness: u32,
+    domains: &[SlotSet],
+    previous: Option<&[Option<usize>]>,
+    clock: &mut Clock,
+    rng: &mut Rng,
+    progress: &mut dyn FnMut(&ProgressInfo),
+    stop: &AtomicBool,
+) -> Option<(i64, Vec<u8>)> {
     let mut facts = Facts::new(problem);
     if domains.len() == facts.domain.len() {
         facts.domain = domains.to_vec();
@@ -277,6 +333,9 @@ pub(super) fn solve(
                 break 'cycles;
             }
             if step % 256 == 0 {
+                if stop.load(Ordering::Relaxed) {
+                    break 'cycles;
+                }
                 temperature = hot * (cold / hot).powf(step as f64 / cycle_length as f64);
             }
             let m = pick(&state, &movable, rng);
@@ -330,8 +389,10 @@ pub(super) fn solve(
         }
     }
     clock.count(moves % cycle_length.max(1));
-    let (_, slots) = best?;
-    Some(slots.iter().map(|&t| Some(usize::from(t))).collect())
+    if done(&best) {
+        stop.store(true, Ordering::Relaxed);
+    }
+    best
 }
 
 /// A meeting to move: often one of a participant with breaks (when the schedule has

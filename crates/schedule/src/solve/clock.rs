@@ -2,7 +2,9 @@
 
 use std::time::{Duration, Instant};
 
-/// Keeps time and counts moves.
+/// Keeps time and counts moves (a clone keeps the same start and limits: a parallel
+/// search's own clock).
+#[derive(Clone)]
 pub(super) struct Clock {
     started: Instant,
     limit: Option<Duration>,
