@@ -107,7 +107,7 @@ fn problems(ctx: &Ctx, err: &AppError) -> Vec<(String, String)> {
     match err {
         AppError::Validation(errors) => errors
             .iter()
-            .map(|e| (e.field.clone(), super::pages::problem_text(ctx, e)))
+            .map(|e| (super::pages::field_label(ctx, &e.field), super::pages::problem_text(ctx, e)))
             .collect(),
         other => vec![(other.field().unwrap_or("").to_owned(), super::pages::uncoded(ctx, &other.to_string()))],
     }

@@ -1304,6 +1304,32 @@ pub(crate) fn problem_text(ctx: &Ctx, error: &bridgehub_domain::FieldError) -> S
     }
 }
 
+/// A form field's label in the page's language, from the `field-*` messages: the field's
+/// name without a list index, dots and underscores as dashes (`contact.email` →
+/// `field-contact-email`, `target_countries[1]` → `field-target-countries`), or with
+/// `organization.` read as `org-` (the sign-up form's organization), or its last part;
+/// the field's own name when no message fits.
+pub(crate) fn field_label(ctx: &Ctx, field: &str) -> String {
+    let bare = field.split('[').next().unwrap_or(field);
+    let dashed = |name: &str| name.replace(['.', '_'], "-");
+    let mut candidates = vec![dashed(bare)];
+    if let Some(rest) = bare.strip_prefix("organization.") {
+        candidates.push(format!("org-{}", dashed(rest)));
+    }
+    if let Some((_, last)) = bare.rsplit_once('.') {
+        candidates.push(dashed(last));
+    }
+    candidates
+        .iter()
+        .find_map(|name| super::i18n::text_if_any(ctx.locale, &format!("field-{name}"), None))
+        .unwrap_or_else(|| field.to_owned())
+}
+
+/// Refused fields named by their labels (see [`field_label`]).
+pub(crate) fn labelled(ctx: &Ctx, errors: Vec<(String, String)>) -> Vec<(String, String)> {
+    errors.into_iter().map(|(field, problem)| (if field.is_empty() { field } else { field_label(ctx, &field) }, problem)).collect()
+}
+
 /// `POST /listings/new`.
 pub(crate) async fn create_listing(
     State(state): State<AppState>,
@@ -1328,7 +1354,7 @@ pub(crate) async fn create_listing(
     match created {
         Ok(listing) => see_other(&format!("/listings/{}", listing.record.id)),
         Err(err) if form_problem(&err) => {
-            let errors = field_errors(&ctx, &err);
+            let errors = labelled(&ctx, field_errors(&ctx, &err));
             let hub = state.hub.clone();
             let c = ctx.clone();
             tokio::task::spawn_blocking(move || {
@@ -1403,7 +1429,7 @@ pub(crate) async fn update_listing(
                 Ok(see_other(&format!("/listings/{id}")))
             }
             Err(err) if form_problem(&err) => {
-                let errors = field_errors(&c, &err);
+                let errors = labelled(&c, field_errors(&c, &err));
                 Ok(form_page(
                     &c,
                     hub,

@@ -462,7 +462,7 @@ backend_tests! {
         let token = member.token("/signup?lang=zh-Hans");
         let reply = member.post("/signup", &[("_csrf", &token), ("email", "lonely@"), ("password", "short"), ("display_name", " "), ("locale", "en")]);
         assert_eq!(reply.status, 422, "{}", reply.body);
-        for problem in ["<strong>email</strong>: 不是电子邮件地址（如 name@example.org）", "<strong>password</strong>: 至少 12 个字符</li>", "<strong>display_name</strong>: 为必填项"] {
+        for problem in ["<strong>电子邮件</strong>: 不是电子邮件地址（如 name@example.org）", "<strong>密码</strong>: 至少 12 个字符</li>", "<strong>您的姓名</strong>: 为必填项"] {
             assert!(reply.body.contains(problem), "{problem}: {}", reply.body);
         }
         let token = member.token("/signup?lang=en");
@@ -1013,14 +1013,14 @@ backend_tests! {
             ("body", "We need a cold store for durian."), ("language", "en"), ("sectors", "logistics"), ("sectors", "agrifood")];
         let bad = member.post(&format!("{listing}/edit"), &[fields.clone(), vec![("target_countries", "XX")]].concat());
         assert_eq!(bad.status, 422, "{}", bad.body);
-        assert!(bad.body.contains("target_countries"), "the field is named");
+        assert!(bad.body.contains("<strong>Target countries</strong>"), "the field is named by its label: {}", bad.body);
         // On a Chinese page the same problems are in Chinese.
         member.get(&format!("{listing}/edit?lang=zh-Hans"));
         let mut blank = fields.clone();
         blank[5] = ("title", " ");
         let bad = member.post(&format!("{listing}/edit"), &[blank, vec![("target_countries", "XX")]].concat());
         assert_eq!(bad.status, 422, "{}", bad.body);
-        assert!(bad.body.contains("“XX”不是 ISO 3166 国家代码") && bad.body.contains("不能为空"), "{}", bad.body);
+        assert!(bad.body.contains("<strong>目标国家</strong>: “XX”不是 ISO 3166 国家代码") && bad.body.contains("<strong>标题</strong>: 不能为空"), "{}", bad.body);
         member.get(&format!("{listing}/edit?lang=en"));
         fields.push(("target_countries", "VN, th"));
         let saved = member.post(&format!("{listing}/edit"), &fields);
