@@ -196,7 +196,7 @@ impl Hub {
             let id = outcome.record.id().to_string();
             let mut fail = |field: &str, problem: String| {
                 report.bad_lines += 1;
-                report.errors.push(LineError { file: file.clone(), line, field: field.into(), problem });
+                report.errors.push(LineError::new(file.clone(), line, field, problem));
             };
             match outcome.record {
                 Parsed::Organization(org) => {
@@ -265,12 +265,12 @@ fn dedupe(records: Vec<SourcedRecord>, report: &mut ImportReport) -> Vec<Sourced
                     ));
                 } else {
                     report.bad_lines += 1;
-                    report.errors.push(LineError {
-                        file: record.file.clone(),
-                        line: record.line,
-                        field: "id".into(),
-                        problem: format!("\"{}\" appears again with different content (first at {}:{})", key.0, earlier.file, earlier.line),
-                    });
+                    report.errors.push(LineError::new(
+                        record.file.clone(),
+                        record.line,
+                        "id",
+                        format!("\"{}\" appears again with different content (first at {}:{})", key.0, earlier.file, earlier.line),
+                    ));
                 }
             }
         }

@@ -63,7 +63,7 @@ pub fn read_csv(
             Err(err) => {
                 let line = err.position().map(|p| p.line()).unwrap_or(0);
                 report.bad_lines += 1;
-                report.errors.push(LineError { file: file.into(), line, field: "(csv)".into(), problem: err.to_string() });
+                report.errors.push(LineError::new(file, line, "(csv)", err.to_string()));
                 continue;
             }
         };

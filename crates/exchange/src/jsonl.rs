@@ -17,8 +17,25 @@ pub struct LineError {
     pub line: u64,
     /// The field, as named in the exchange format.
     pub field: String,
-    /// What is wrong.
+    /// What is wrong (English).
     pub problem: String,
+    /// The stable name of the problem and its values, when the check that found it gave
+    /// one (see `bridgehub_domain::FieldError::code`).
+    pub code: Option<&'static str>,
+    /// The named values of `code`.
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl LineError {
+    /// A problem without a code.
+    pub fn new(file: impl Into<String>, line: u64, field: impl Into<String>, problem: impl Into<String>) -> Self {
+        LineError { file: file.into(), line, field: field.into(), problem: problem.into(), code: None, args: Vec::new() }
+    }
+
+    /// A field's problem on a line, with its code.
+    pub fn of_field(file: impl Into<String>, line: u64, error: bridgehub_domain::FieldError) -> Self {
+        LineError { file: file.into(), line, field: error.field, problem: error.problem, code: error.code, args: error.args }
+    }
 }
 
 impl fmt::Display for LineError {
@@ -117,7 +134,7 @@ pub fn read_jsonl(
                 LineOutcome::Blank => {}
                 LineOutcome::BadJson(problem) => {
                     report.bad_lines += 1;
-                    report.errors.push(LineError { file: file.into(), line: line_no, field: "(json)".into(), problem });
+                    report.errors.push(LineError::new(file, line_no, "(json)", problem));
                 }
                 LineOutcome::Record(result) => push_outcome(report, file, line_no, result),
             }
@@ -139,7 +156,7 @@ pub(crate) fn push_outcome(
         Err(problems) => {
             report.bad_lines += 1;
             for problem in problems.0 {
-                report.errors.push(LineError { file: file.into(), line, field: problem.field, problem: problem.problem });
+                report.errors.push(LineError::of_field(file, line, problem));
             }
         }
     }

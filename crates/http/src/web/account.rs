@@ -849,7 +849,7 @@ pub(crate) async fn import(
                     errors: report
                         .errors
                         .iter()
-                        .map(|e| rename(e.to_string()))
+                        .map(|e| rename(super::pages::line_error_text(&c, e)))
                         .collect(),
                     warnings: report.warnings.into_iter().map(rename).collect(),
                 }
@@ -857,7 +857,7 @@ pub(crate) async fn import(
             Err(AppError::ImportRejected { errors, .. }) => ImportResult {
                 stored: false,
                 summary: c.t("admin-import-errors"),
-                errors: errors.iter().map(|e| rename(e.to_string())).collect(),
+                errors: errors.iter().map(|e| rename(super::pages::line_error_text(&c, e))).collect(),
                 warnings: Vec::new(),
             },
             Err(err) if err.code() == bridgehub_app::ErrorCode::Io => ImportResult {

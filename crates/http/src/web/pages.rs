@@ -1292,16 +1292,27 @@ pub(crate) fn uncoded(ctx: &Ctx, english: &str) -> String {
 /// has a message `problem-{code}` in the Chinese catalogues; English pages, and problems
 /// without a code or a message, show the use case's own English text.
 pub(crate) fn problem_text(ctx: &Ctx, error: &bridgehub_domain::FieldError) -> String {
-    match error.code {
+    coded_text(ctx, error.code, &error.args, &error.problem)
+}
+
+/// [`problem_text`] of a problem given as its parts.
+pub(crate) fn coded_text(ctx: &Ctx, code: Option<&str>, values: &[(&'static str, String)], english: &str) -> String {
+    match code {
         Some(code) if ctx.locale != bridgehub_domain::reference::Locale::En => {
             let mut args = fluent_bundle::FluentArgs::new();
-            for (name, value) in &error.args {
+            for (name, value) in values {
                 args.set(*name, value.clone());
             }
-            super::i18n::text_if_any(ctx.locale, &format!("problem-{code}"), Some(&args)).unwrap_or_else(|| error.problem.clone())
+            super::i18n::text_if_any(ctx.locale, &format!("problem-{code}"), Some(&args)).unwrap_or_else(|| english.to_owned())
         }
-        _ => error.problem.clone(),
+        _ => english.to_owned(),
     }
+}
+
+/// One refused line of an import, `file:line: field: problem`, the problem in the page's
+/// language when it has a code.
+pub(crate) fn line_error_text(ctx: &Ctx, e: &bridgehub_exchange::LineError) -> String {
+    format!("{}:{}: {}: {}", e.file, e.line, e.field, coded_text(ctx, e.code, &e.args, &e.problem))
 }
 
 /// A form field's label in the page's language, from the `field-*` messages: the field's

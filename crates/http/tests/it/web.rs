@@ -107,6 +107,26 @@ impl Client {
         self.take(response)
     }
 
+    /// A `multipart/form-data` POST: text fields, then one file field `file`.
+    fn post_file(&mut self, path: &str, fields: &[(&str, &str)], file_name: &str, content: &str) -> Reply {
+        let boundary = "bridgehub-test-boundary-7c1d";
+        let mut body = String::new();
+        for (name, value) in fields {
+            body.push_str(&format!("--{boundary}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+        }
+        body.push_str(&format!(
+            "--{boundary}\r\ncontent-disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\ncontent-type: application/octet-stream\r\n\r\n{content}\r\n--{boundary}--\r\n"
+        ));
+        let response = self
+            .agent
+            .post(&format!("{}{}", self.base, path))
+            .header("cookie", &self.cookie_header())
+            .header("content-type", &format!("multipart/form-data; boundary={boundary}"))
+            .send(body.as_str())
+            .expect("POST");
+        self.take(response)
+    }
+
     /// The CSRF token of the forms on `path` (the page is fetched).
     fn token(&mut self, path: &str) -> String {
         let page = self.get(path);
@@ -1031,6 +1051,28 @@ backend_tests! {
         assert_eq!(stored.target_countries.iter().map(|c| c.to_string()).collect::<Vec<_>>(), ["VN", "TH"]);
         assert_eq!(member.post(&format!("{listing}/withdraw"), &[("_csrf", &token)]).status, 303);
         assert!(!app.hub.listing(&seeded.member_listing).expect("listing").record.is_live(bridgehub_app::today()));
+    }
+
+    fn an_import_preview_names_lines_and_says_coded_problems_in_chinese(db) {
+        let app = TestApp::spawn(&db);
+        let seeded = seed(&app);
+        let mut admin = Client::new(&app);
+        admin.log_in(&seeded.member_email);
+        let user = app.hub.session(admin.cookies.get("__Host-bridgehub-session").expect("session")).expect("session").expect("live").user_id;
+        app.hub.set_admin(&Actor::operator(), &user, true).expect("make admin");
+        let upload = concat!(
+            r#"{"type":"organization","id":"org-import-ok","name":"Penang Port Services","kind":"enterprise","country":"MY","sectors":["shipping"]}"#,
+            "\n",
+            r#"{"type":"organization","id":"org-import-bad","name":"Bad Row","kind":"enterprise","country":"ZZ"}"#,
+            "\n"
+        );
+        for (lang, expected) in [("en", "members.jsonl:2: country: &#34;ZZ&#34; is not an ISO 3166-1 alpha-2 country code"), ("zh-Hans", "members.jsonl:2: country: “ZZ”不是 ISO 3166 国家代码")] {
+            let token = admin.token(&format!("/admin?lang={lang}"));
+            let reply = admin.post_file(&format!("/admin/import?_csrf={token}"), &[("action", "preview")], "members.jsonl", upload);
+            assert_eq!(reply.status, 200, "{}", reply.body);
+            assert!(reply.body.contains(expected), "{lang}: {}", reply.body);
+        }
+        assert!(app.hub.organization("org-import-ok").is_err(), "a preview stores nothing");
     }
 
     fn an_account_downloads_its_data_and_is_deleted(db) {
