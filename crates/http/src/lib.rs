@@ -68,8 +68,14 @@ async fn openapi() -> impl IntoResponse {
     Json(api_doc())
 }
 
-async fn not_found() -> error::ApiError {
-    error::ApiError::RouteNotFound
+/// No route serves the address: the API's JSON answer under `/api` and for any method but
+/// `GET`/`HEAD`; otherwise the not-found page in the visitor's language.
+async fn not_found(method: axum::http::Method, headers: axum::http::HeaderMap, uri: axum::http::Uri) -> axum::response::Response {
+    let api = uri.path() == "/api" || uri.path().starts_with("/api/");
+    if api || !(method == axum::http::Method::GET || method == axum::http::Method::HEAD) {
+        return error::ApiError::RouteNotFound.into_response();
+    }
+    web::pages::not_found_page(&headers, &uri)
 }
 
 /// What every handler can reach.

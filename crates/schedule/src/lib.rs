@@ -3,9 +3,10 @@
 //! table (mode `max_weight`), or schedule every request while minimising idle gaps
 //! (mode `all`, the B2BSOP of Bofill et al., JAIR 2022).
 //!
-//! Invariants: no IO beyond parsing strings handed in, no threads, and the same
-//! problem, parameters and seed give the same schedule when the run is cut by its
-//! iteration budget (a wall-clock limit can cut it earlier).
+//! Invariants: no IO beyond parsing strings handed in, and the same problem, parameters
+//! and seed give the same schedule when the run is cut by its iteration budget (a
+//! wall-clock limit can cut it earlier). Mode `all` runs two annealers on scoped threads;
+//! the winner never depends on how the threads were scheduled under a move budget.
 
 #![warn(missing_docs)]
 

@@ -185,6 +185,19 @@ async fn resolve_viewer(state: &AppState, headers: &HeaderMap) -> Option<Viewer>
         .flatten()
 }
 
+/// A context for a page drawn without the web layer (the router's not-found fallback): the
+/// locale the request asks for, no viewer, no form token.
+pub(crate) fn anonymous(headers: &HeaderMap, uri: &axum::http::Uri) -> Ctx {
+    let locale = uri
+        .query()
+        .and_then(|q| security::form_value(q.as_bytes(), "lang"))
+        .and_then(|tag| i18n::parse_locale(&tag))
+        .or_else(|| cookie_value(headers, LANG_COOKIE).and_then(|t| i18n::parse_locale(&t)))
+        .or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(i18n::from_accept_language))
+        .unwrap_or(Locale::En);
+    Ctx { locale, viewer: None, csrf: String::new(), here: strip_lang(uri.path(), uri.query()), client: String::new() }
+}
+
 fn strip_lang(path: &str, query: Option<&str>) -> String {
     let kept: Vec<(String, String)> = query
         .map(|q| {

@@ -7,7 +7,7 @@ mod analytics;
 mod context;
 mod events;
 mod i18n;
-mod pages;
+pub(crate) mod pages;
 mod security;
 
 use axum::Router;
@@ -78,9 +78,6 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/conflicts", get(analytics::conflicts))
         .route("/admin/import", post(account::import))
         .route("/admin/users/{id}/admin", post(account::set_admin))
-        // Any other address a browser asks for: the not-found page in the visitor's
-        // language (API addresses keep their JSON answer).
-        .route("/{*rest}", get(pages::not_found_page))
         .layer(from_fn_with_state(state, context::web_context))
         .route("/static/style.css", get(pages::style))
         .route("/static/app.js", get(pages::script))

@@ -42,12 +42,11 @@ struct ErrorPage<'a> {
     message: String,
 }
 
-/// `GET` of an address no route serves: the not-found page, or the API's JSON answer for
-/// addresses under `/api`.
-pub(crate) async fn not_found_page(Extension(ctx): Extension<Ctx>, uri: axum::http::Uri) -> Response {
-    if uri.path() == "/api" || uri.path().starts_with("/api/") {
-        return crate::error::ApiError::RouteNotFound.into_response();
-    }
+/// The not-found page for an address no route serves, in the language the request asks
+/// for (`lang`, the language cookie, `Accept-Language`); no session is read and no cookie
+/// set. Called by the router's fallback for `GET`/`HEAD` outside `/api`.
+pub(crate) fn not_found_page(headers: &axum::http::HeaderMap, uri: &axum::http::Uri) -> Response {
+    let ctx = super::context::anonymous(headers, uri);
     error_page(&ctx, StatusCode::NOT_FOUND, "error-not-found")
 }
 
@@ -64,14 +63,15 @@ pub(crate) fn error_page(ctx: &Ctx, status: StatusCode, key: &str) -> Response {
 
 /// The page for a use case's error (status from the API's one code→status match).
 pub(crate) fn app_error(ctx: &Ctx, err: AppError) -> Response {
-    let err_kind = if matches!(err, AppError::Validation(_)) { ErrKind::Validation } else { ErrKind::Other };
+    let err_kind = if matches!(err, AppError::Validation(_) | AppError::InvalidQuery(_)) || err.code() == bridgehub_app::ErrorCode::VersionConflict {
+        ErrKind::Translated
+    } else {
+        ErrKind::Other
+    };
     // A refused value in the page's language where the use case coded it.
     let message = match &err {
-        AppError::Validation(_) => field_errors(ctx, &err)
-            .into_iter()
-            .map(|(field, problem)| format!("{field}: {problem}"))
-            .collect::<Vec<_>>()
-            .join("; "),
+        AppError::Validation(_) | AppError::InvalidQuery(_) => query_problem(ctx, &err),
+        other if other.code() == bridgehub_app::ErrorCode::VersionConflict => ctx.t("error-version-conflict"),
         other => other.to_string(),
     };
     let status = crate::error::ApiError::from(err).into_response().status();
@@ -81,7 +81,7 @@ pub(crate) fn app_error(ctx: &Ctx, err: AppError) -> Response {
         StatusCode::FORBIDDEN => ctx.t("error-forbidden"),
         StatusCode::TOO_MANY_REQUESTS => ctx.t("error-rate-limited"),
         s if s.is_server_error() => ctx.t("error-internal"),
-        _ if matches!(err_kind, ErrKind::Validation) => message,
+        _ if matches!(err_kind, ErrKind::Translated) => message,
         _ => uncoded(ctx, &message),
     };
     let page = ErrorPage {
@@ -1250,6 +1250,7 @@ pub(crate) fn field_errors(ctx: &Ctx, err: &AppError) -> Vec<(String, String)> {
             .iter()
             .map(|e| (e.field.clone(), problem_text(ctx, e)))
             .collect(),
+        AppError::InvalidQuery(e) => vec![(e.field.clone(), problem_text(ctx, e))],
         other => vec![(
             other.field().unwrap_or("").to_owned(),
             if other.code() == bridgehub_app::ErrorCode::VersionConflict {
@@ -1272,8 +1273,9 @@ pub(crate) fn query_problem(ctx: &Ctx, err: &AppError) -> String {
     }
 }
 
+/// Whether an error page's message is already in the page's language.
 enum ErrKind {
-    Validation,
+    Translated,
     Other,
 }
 
@@ -1318,7 +1320,7 @@ pub(crate) fn line_error_text(ctx: &Ctx, e: &bridgehub_exchange::LineError) -> S
 /// A form field's label in the page's language, from the `field-*` messages: the field's
 /// name without a list index, dots and underscores as dashes (`contact.email` →
 /// `field-contact-email`, `target_countries[1]` → `field-target-countries`), or with
-/// `organization.` read as `org-` (the sign-up form's organization), or its last part;
+/// `organization.` read as `org-` or dropped (the sign-up form's organization), or its last part;
 /// the field's own name when no message fits.
 pub(crate) fn field_label(ctx: &Ctx, field: &str) -> String {
     let bare = field.split('[').next().unwrap_or(field);
@@ -1326,6 +1328,8 @@ pub(crate) fn field_label(ctx: &Ctx, field: &str) -> String {
     let mut candidates = vec![dashed(bare)];
     if let Some(rest) = bare.strip_prefix("organization.") {
         candidates.push(format!("org-{}", dashed(rest)));
+        // `organization.contact.email` is the organization's contact e-mail, not the account's.
+        candidates.push(dashed(rest));
     }
     if let Some((_, last)) = bare.rsplit_once('.') {
         candidates.push(dashed(last));

@@ -966,6 +966,14 @@ backend_tests! {
             let api = client.get(path);
             assert!(api.status == 404 && api.body.contains("\"route_not_found\""), "{path}: {}", api.body);
         }
+        // Any other method at an unknown address gets the JSON answer too, CSRF token or not
+        // (an API client's typo is not a refused form).
+        for path in ["/api/v1/no-such-route", "/no-such-page"] {
+            let reply = client.agent.post(&format!("{}{}", client.base, path)).header("content-type", "application/json").send("{}").expect("POST");
+            let status = reply.status().as_u16();
+            let body = reply.into_body().read_to_string().unwrap_or_default();
+            assert!(status == 404 && body.contains("\"route_not_found\""), "{path}: {status} {body}");
+        }
         // A bad filter value is said in Chinese too.
         let bad = client.get("/directory?country=XQ&lang=zh-Hans");
         assert!(bad.body.contains("“XQ”不是 ISO 3166 国家代码"), "{}", bad.body);

@@ -201,8 +201,11 @@ const WORKERS: usize = 2;
 
 /// Solves in mode `all`; `None` when no valid schedule was found. [`WORKERS`] annealers
 /// search from their own seeds (drawn from `rng`) on threads of their own, each under the
-/// same budgets; the first to reach the breaks lower bound stops the others, and the best
-/// schedule wins (ties: the lower worker). Only the first worker reports progress.
+/// same budgets, and the best schedule wins (ties: the lower worker). Reaching the breaks
+/// lower bound stops the others: with a time limit, whichever worker gets there; without
+/// one (a move budget), only the first worker's success stops the others, and nothing stops
+/// the first, so the winner never depends on how the threads were scheduled. Only the first
+/// worker reports progress.
 pub(super) fn solve(
     problem: &Problem,
     fairness: u32,
@@ -214,20 +217,23 @@ pub(super) fn solve(
 ) -> Option<Vec<Option<usize>>> {
     let seeds: Vec<u64> = (0..WORKERS).map(|_| rng.u64(..)).collect();
     let stop = AtomicBool::new(false);
+    // With a time limit every worker may stop the others; with a move budget only the first.
+    let shared = clock.has_time_limit();
     let start_total = clock.total_iterations();
     let results: Vec<(Option<(i64, Vec<u8>)>, u64)> = std::thread::scope(|scope| {
         let others: Vec<_> = seeds[1..]
             .iter()
             .map(|&seed| {
                 let mut own_clock = clock.clone();
-                let stop = &stop;
+                let stop = Stop { flag: &stop, listens: true, tells: shared };
                 scope.spawn(move || {
                     let found = search(problem, fairness, domains, previous, &mut own_clock, &mut Rng::with_seed(seed), &mut |_| {}, stop);
                     (found, own_clock.total_iterations() - start_total)
                 })
             })
             .collect();
-        let first = search(problem, fairness, domains, previous, clock, &mut Rng::with_seed(seeds[0]), progress, &stop);
+        let first_stop = Stop { flag: &stop, listens: shared, tells: true };
+        let first = search(problem, fairness, domains, previous, clock, &mut Rng::with_seed(seeds[0]), progress, first_stop);
         let mut results = vec![(first, 0)];
         results.extend(others.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))));
         results
@@ -245,9 +251,18 @@ pub(super) fn solve(
     Some(slots.iter().map(|&t| Some(usize::from(t))).collect())
 }
 
+/// A worker's view of the shared stop flag: whether it heeds it and whether its success
+/// sets it.
+#[derive(Clone, Copy)]
+struct Stop<'a> {
+    flag: &'a AtomicBool,
+    listens: bool,
+    tells: bool,
+}
+
 /// One annealer: the best valid schedule it found (breaks plus the cost of moves) and its
-/// slots. Stops early when `stop` is set (another worker reached the lower bound) and sets
-/// it when it does.
+/// slots. Stops early when it heeds `stop` and another worker reached the lower bound, and
+/// sets it when it does and may tell.
 #[allow(clippy::too_many_arguments)]
 fn search(
     problem: &Problem,
@@ -257,7 +272,7 @@ fn search(
     clock: &mut Clock,
     rng: &mut Rng,
     progress: &mut dyn FnMut(&ProgressInfo),
-    stop: &AtomicBool,
+    stop: Stop<'_>,
 ) -> Option<(i64, Vec<u8>)> {
     let mut facts = Facts::new(problem);
     if domains.len() == facts.domain.len() {
@@ -333,7 +348,7 @@ fn search(
                 break 'cycles;
             }
             if step % 256 == 0 {
-                if stop.load(Ordering::Relaxed) {
+                if stop.listens && stop.flag.load(Ordering::Relaxed) {
                     break 'cycles;
                 }
                 temperature = hot * (cold / hot).powf(step as f64 / cycle_length as f64);
@@ -389,8 +404,8 @@ fn search(
         }
     }
     clock.count(moves % cycle_length.max(1));
-    if done(&best) {
-        stop.store(true, Ordering::Relaxed);
+    if done(&best) && stop.tells {
+        stop.flag.store(true, Ordering::Relaxed);
     }
     best
 }

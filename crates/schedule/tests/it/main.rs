@@ -163,6 +163,19 @@ fn the_same_seed_gives_the_same_schedule() {
 }
 
 #[test]
+fn mode_all_under_a_move_budget_gives_the_same_schedule_every_time() {
+    // Two annealers run on threads; under a move budget the winner must not depend on
+    // how they were scheduled (tic-12 reaches its lower bound, so the stop flag is used).
+    let runs: Vec<_> = (0..4).map(|_| solve_dzn("tic-12.original.dzn", 200_000).1).collect();
+    for run in &runs[1..] {
+        assert_eq!(run.assignments, runs[0].assignments);
+        assert_eq!(run.breaks, runs[0].breaks);
+    }
+    let hard: Vec<_> = (0..2).map(|_| solve_dzn("forumt-14crafd.original.dzn", 100_000).1).collect();
+    assert_eq!(hard[0].assignments, hard[1].assignments);
+}
+
+#[test]
 fn an_incremental_run_keeps_the_previous_meetings_and_lists_what_moved() {
     let instance = generate(&GenParams {
         participants: 60,
